@@ -1,0 +1,55 @@
+"""``govwatch portal check``: fetch a portal once and show what would be extracted."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.settings import Settings
+
+from crawler.crawling import crawl
+from crawler.items import AnnouncementItem
+from crawler.portals import Portal
+from crawler.state import CrawlState
+from crawler.tables import clip, format_table
+
+SHOWN_FIELDS = (
+    "title",
+    "published_at",
+    "source",
+    "is_meeting",
+    "meeting_date",
+    "meeting_name",
+    "presider",
+    "speakers",
+    "attendees",
+    "attachments",
+)
+
+
+def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO) -> int:
+    """Crawl page one and ``articles`` articles into a throwaway in-memory store; print them."""
+    settings.set("GOVWATCH_DB", "sqlite://", priority="cmdline")
+    settings.set("GOVWATCH_MAX_LIST_PAGES", 1, priority="cmdline")
+    settings.set("GOVWATCH_CHECK_ARTICLES", max(1, articles), priority="cmdline")
+    items: list[AnnouncementItem] = []
+
+    def collect(crawler: Crawler) -> None:
+        crawler.signals.connect(lambda item: items.append(item), signal=signals.item_scraped)
+
+    (crawler,) = crawl([portal], settings, on_crawler=collect)
+    state = CrawlState.of(crawler)
+    for url, (_validators, links) in state.list_pages.items():
+        print(f"list page {url}: {len(links)} article links", file=out)
+        rows = [(link.date.date() if link.date else "", link.text, link.url) for link in links]
+        print(format_table(("date", "title", "url"), rows, limit=60), file=out)
+    if not state.list_pages:
+        print("no list page could be fetched (see the log above)", file=out)
+        return 1
+    for item in items:
+        print(f"\n{item.url}", file=out)
+        for name in SHOWN_FIELDS:
+            print(f"  {name:13} {getattr(item, name)}", file=out)
+        print(f"  {'body':13} {clip(item.body.replace(chr(10), ' / '), 300)}", file=out)
+    return 0 if items else 1

@@ -1,0 +1,132 @@
+"""Finding the article list on a list page: the main repeated block of dated links."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import html as lxml_html
+from parsel import Selector
+from w3lib.url import canonicalize_url
+
+from crawler.extract.dates import parse_datetime
+from crawler.extract.patterns import (
+    NOISE_HEADINGS,
+    NOISE_TAGS,
+    NOISE_TOKEN,
+    NON_ARTICLE_HREF,
+)
+from crawler.extract.select import select_links
+
+ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p", "article", "h2", "h3", "h4", "td"})
+ROW_DEPTH = 3  # how far above a link its row may start
+
+
+@dataclass(frozen=True)
+class ListLink:
+    """One article link of a list page, with the title and date the list shows for it."""
+
+    url: str
+    text: str
+    date: datetime | None = None
+
+
+def canonical(url: str) -> str:
+    """The form an article URL is stored and compared in (no fragment, sorted query)."""
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def in_domains(url: str, domains: list[str]) -> bool:
+    host = urlsplit(url).hostname or ""
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _tokens(element: lxml_html.HtmlElement) -> list[str]:
+    return (element.get("class", "") + " " + element.get("id", "")).split()
+
+
+def _heading_before(element: lxml_html.HtmlElement) -> str:
+    previous = element.getprevious()
+    if previous is None or not isinstance(previous.tag, str):
+        return ""
+    text = previous.text_content().strip()
+    return text if len(text) <= 30 else ""
+
+
+def _is_noise(element: lxml_html.HtmlElement) -> bool:
+    """True when the element sits in a nav, sidebar, footer or a "最新发布"-style block."""
+    for depth, node in enumerate(element.iterancestors()):
+        if node.tag in ("body", "html"):
+            return False
+        if node.tag in NOISE_TAGS or any(NOISE_TOKEN.match(t) for t in _tokens(node)):
+            return True
+        if depth < 4 and any(word in _heading_before(node) for word in NOISE_HEADINGS):
+            return True
+    return False
+
+
+def _row(anchor: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    node = anchor
+    for _ in range(ROW_DEPTH):
+        parent = node.getparent()
+        if parent is None:
+            break
+        node = parent
+        if node.tag in ROW_TAGS:
+            return node
+    parent = anchor.getparent()
+    return parent if parent is not None else anchor
+
+
+def _anchor_text(anchor: lxml_html.HtmlElement) -> str:
+    text = " ".join(anchor.text_content().split())
+    title = " ".join((anchor.get("title") or "").split())
+    return title if len(title) > len(text) else text
+
+
+def detect_links(sel: Selector, base_url: str) -> list[ListLink]:
+    """The links of the largest block of similar, dated, titled rows on the page."""
+    groups: dict[lxml_html.HtmlElement, list[ListLink]] = defaultdict(list)
+    dated: dict[lxml_html.HtmlElement, int] = defaultdict(int)
+    root = sel.root
+    if not hasattr(root, "iter"):
+        return []
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or NON_ARTICLE_HREF.search(href) or _is_noise(anchor):
+            continue
+        row = _row(anchor)
+        container = row.getparent() if row.getparent() is not None else row
+        text = _anchor_text(anchor)
+        date = parse_datetime(" ".join(row.text_content().split()))
+        groups[container].append(ListLink(urljoin(base_url, href), text, date))
+        dated[container] += date is not None
+
+    def score(container: lxml_html.HtmlElement) -> float:
+        links = groups[container]
+        titled = sum(len(link.text) >= 6 for link in links)
+        return len(links) * (1 + 2 * dated[container] / len(links)) * (0.2 + titled / len(links))
+
+    if not groups:
+        return []
+    best = max(groups, key=score)
+    return _unique(groups[best])
+
+
+def _unique(links: list[ListLink]) -> list[ListLink]:
+    seen: dict[str, ListLink] = {}
+    for link in links:
+        seen.setdefault(canonical(link.url), ListLink(canonical(link.url), link.text, link.date))
+    return list(seen.values())
+
+
+def find_links(sel: Selector, base_url: str, selector: str | None = None) -> list[ListLink]:
+    """Article links of a list page: from the portal's selector if it has one, else detected."""
+    if selector:
+        found = [
+            ListLink(urljoin(base_url, href), text) for href, text in select_links(sel, selector)
+        ]
+        return _unique([link for link in found if not NON_ARTICLE_HREF.search(link.url)])
+    return detect_links(sel, base_url)

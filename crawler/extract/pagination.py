@@ -1,0 +1,74 @@
+"""Finding the next list page: pager links, TRS createPageHTML scripts, ?page=N."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from parsel import Selector
+
+from crawler.extract.patterns import NEXT_PAGE_TEXTS, NON_ARTICLE_HREF, PAGE_PARAMS, TRS_PAGER
+from crawler.extract.select import select_links
+
+
+def trs_next(sel: Selector, url: str) -> str | None:
+    """TRS WCM: createPageHTML(total, current, "index", "html") → index_{current+1}.html."""
+    for script in sel.xpath("//script/text()").getall():
+        match = TRS_PAGER.search(script)
+        if match:
+            total, current, prefix, ext = int(match[1]), int(match[2]), match[3], match[4]
+            if current + 1 < total:
+                directory = posixpath.dirname(urlsplit(url).path) + "/"
+                return urljoin(urljoin(url, directory), f"{prefix}_{current + 1}.{ext}")
+            return None
+    return None
+
+
+def _page_number(url: str) -> tuple[str, int] | None:
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key in PAGE_PARAMS and value.isdigit():
+            return key, int(value)
+    return None
+
+
+def _with_param(url: str, key: str, value: int) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != key] + [(key, str(value))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def text_next(sel: Selector, url: str) -> str | None:
+    """A link labelled 下一页 / next / » (or rel=next) that goes somewhere else."""
+    candidates = sel.xpath("//a[@href]")
+    for anchor in candidates:
+        text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split()).lower()
+        rel = (anchor.attrib.get("rel") or "").lower()
+        if text in NEXT_PAGE_TEXTS or "next" in rel.split():
+            href = anchor.attrib["href"].strip()
+            if href and not NON_ARTICLE_HREF.search(href):
+                target = urljoin(url, href)
+                if target.split("#")[0] != url.split("#")[0]:
+                    return target
+    return None
+
+
+def param_next(sel: Selector, url: str) -> str | None:
+    """?page=N: a link to the same path with the page parameter one higher."""
+    current = _page_number(url)
+    key, number = current if current else ("", 1)
+    path = urlsplit(url).path
+    for href in sel.xpath("//a/@href").getall():
+        target = urljoin(url, href.strip())
+        found = _page_number(target)
+        same_list = found and urlsplit(target).path == path and (not key or found[0] == key)
+        if same_list and found and found[1] == number + 1:
+            return _with_param(url, found[0], found[1])
+    return None
+
+
+def next_page(sel: Selector, url: str, selector: str | None = None) -> str | None:
+    """The URL of the next list page, or None on the last one."""
+    if selector:
+        links = select_links(sel, selector)
+        return urljoin(url, links[0][0]) if links else None
+    return trs_next(sel, url) or text_next(sel, url) or param_next(sel, url)

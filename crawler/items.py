@@ -1,0 +1,58 @@
+"""The item a portal spider yields and the pipelines fill in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Fields written to the store; the rest (the page itself, list hints) are working state.
+STORED_FIELDS = (
+    "portal",
+    "url",
+    "title",
+    "published_at",
+    "source",
+    "body",
+    "is_meeting",
+    "meeting_date",
+    "meeting_name",
+    "presider",
+    "speakers",
+    "attendees",
+    "location",
+    "meeting_form",
+    "attachments",
+    "fingerprint",
+    "simhash",
+    "duplicate_of",
+)
+
+
+@dataclass
+class AnnouncementItem:
+    portal: str
+    url: str
+    html: str = ""
+    list_title: str | None = None
+    list_date: datetime | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    source: str | None = None
+    body: str = ""
+    attachments: list[str] = field(default_factory=list)
+    is_meeting: bool = False
+    meeting_date: date | None = None
+    meeting_name: str | None = None
+    presider: str | None = None
+    speakers: list[str] = field(default_factory=list)
+    attendees: list[str] = field(default_factory=list)
+    location: str | None = None
+    meeting_form: str | None = None
+    fingerprint: str | None = None
+    simhash: int | None = None
+    duplicate_of: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The row to store."""
+        return {name: getattr(self, name) for name in STORED_FIELDS}

@@ -1,0 +1,59 @@
+"""Downloader middlewares: page encodings (a portal's override, then detection)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from charset_normalizer import from_bytes
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response, TextResponse
+
+logger = logging.getLogger(__name__)
+
+# More than this share of U+FFFD after decoding means the declared charset lied.
+MAX_REPLACEMENT_SHARE = 0.01
+
+
+def _canonical_encoding(name: str) -> str:
+    # GB2312 and GBK pages routinely use characters only GB18030 has
+    return "gb18030" if name.lower().replace("-", "") in ("gb2312", "gbk", "cp936") else name
+
+
+class EncodingMiddleware:
+    """Decode text with the portal's ``encoding`` if set; when the declared charset yields
+    replacement characters, detect the real one. Scrapy already honours the header, the
+    BOM and <meta charset>, and decodes GB2312/GBK as GB18030."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EncodingMiddleware:
+        return cls(crawler)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        portal = getattr(self.crawler.spider, "portal", None)
+        if portal is not None and portal.encoding:
+            return response.replace(encoding=portal.encoding)
+        text = response.text
+        if text.count("\ufffd") <= MAX_REPLACEMENT_SHARE * len(text):
+            return response
+        best = from_bytes(response.body[:200_000]).best()
+        if best is None or not best.encoding:
+            return response
+        encoding = _canonical_encoding(best.encoding)
+        logger.info(
+            "portal %s: %s declared %s but decodes as %s",
+            getattr(portal, "name", "?"),
+            response.url,
+            response.encoding,
+            encoding,
+        )
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govwatch/encoding_detected")
+        return response.replace(encoding=encoding)

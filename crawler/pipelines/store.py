@@ -1,0 +1,46 @@
+"""Store: write announcements in batches; a URL already stored is never written twice."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+
+from crawler.items import AnnouncementItem
+from crawler.state import CrawlState
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.state = CrawlState.of(crawler)
+        self.batch_size = self.state.settings.batch_size
+        self.pending: list[AnnouncementItem] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: AnnouncementItem) -> AnnouncementItem:
+        self.pending.append(item)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        records = [{**item.record(), "run_id": self.state.run_id} for item in batch]
+        inserted = self.state.repo.add_announcements(records)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govwatch/stored", len(inserted))
+        skipped = len(batch) - len(inserted)
+        if skipped:
+            self.crawler.stats.inc_value("govwatch/already_stored", skipped)
+        logger.debug("stored %d announcements (%d already stored)", len(inserted), skipped)
+
+    def close_spider(self) -> None:
+        self.flush()

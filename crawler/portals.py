@@ -1,0 +1,127 @@
+"""The portal file (portals.yaml): one validated entry per portal, as in DESIGN.md."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crawler.configfile import entry_label, read_yaml, unique_names, validate_entry
+from crawler.exceptions import ConfigError, UnknownPortal
+
+DEFAULT_SCHEDULE = "30m"
+INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_interval(text: str) -> timedelta | None:
+    """``30m`` → 30 minutes; None when ``text`` is not an interval (it may be a cron line)."""
+    match = INTERVAL.match(text)
+    if not match:
+        return None
+    return timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])})
+
+
+class Selectors(BaseModel):
+    """Per-field CSS or XPath overrides; fields left out are detected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    list_links: str | None = None
+    next_page: str | None = None
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    body: str | None = None
+
+
+class Portal(BaseModel):
+    """One portal entry. Only ``name`` and ``start_urls`` are required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$", max_length=64)
+    start_urls: list[str] = Field(min_length=1)
+    title: str | None = None
+    region: str | None = None
+    schedule: str = DEFAULT_SCHEDULE
+    render: Literal["js"] | None = None
+    encoding: str | None = None
+    selectors: Selectors = Selectors()
+    settings: dict[str, Any] = Field(default_factory=dict)
+    allowed_domains: list[str] | None = None
+    alert_on_first_crawl: bool = False
+
+    @field_validator("start_urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return urls
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        interval = parse_interval(value)
+        if interval is not None:
+            if interval.total_seconds() < 60:
+                raise ValueError(f"interval {value!r} is shorter than one minute")
+            return value
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"not a cron line or an interval like 30m: {value!r} ({exc})"
+            ) from None
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            name = codecs.lookup(value).name
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        # GB2312 and GBK pages routinely use characters only GB18030 has
+        return "gb18030" if name in ("gb2312", "gbk") else name
+
+    @property
+    def domains(self) -> list[str]:
+        """Hosts this portal may fetch from: its own list, or its start URLs' hosts."""
+        if self.allowed_domains:
+            return list(self.allowed_domains)
+        hosts = (urlsplit(url).hostname for url in self.start_urls)
+        return sorted({h for h in hosts if h})
+
+
+def load_portals(path: str | Path) -> list[Portal]:
+    """All portals of ``path``; a malformed file raises ConfigError, nothing half-loaded."""
+    path = Path(path)
+    data = read_yaml(path)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ConfigError(f"{path}: expected a list of portal entries, got {type(data).__name__}")
+    portals = [
+        validate_entry(Portal, path, entry_label(i, entry), entry) for i, entry in enumerate(data)
+    ]
+    unique_names(path, [p.name for p in portals], "portal")
+    return portals
+
+
+def find_portal(portals: list[Portal], name: str) -> Portal:
+    for portal in portals:
+        if portal.name == name:
+            return portal
+    known = ", ".join(p.name for p in portals) or "none"
+    raise UnknownPortal(f"no portal named {name!r} (known: {known})")

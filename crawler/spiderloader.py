@@ -1,0 +1,44 @@
+"""A spider loader that builds one spider per portals.yaml entry.
+
+A hand-written spider in ``spiders/`` whose ``name`` matches an entry overrides the
+generated one and receives that entry as its ``portal``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from scrapy.settings import BaseSettings
+from scrapy.spiderloader import SpiderLoader
+
+from crawler.config import GovwatchSettings
+from crawler.portals import load_portals
+
+logger = logging.getLogger(__name__)
+
+
+class PortalSpiderLoader(SpiderLoader):
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        from spiders.base import PortalSpider  # spiders/ imports crawler, not the reverse
+
+        handwritten = {name: cls for name, cls in self._spiders.items() if cls is not PortalSpider}
+        self._spiders = {}
+        path = Path(GovwatchSettings.from_settings(settings).portals_path)
+        portals = load_portals(path) if path.exists() else []
+        if not path.exists():
+            logger.debug("no portal file at %s", path)
+        for portal in portals:
+            base = handwritten.pop(portal.name, None)
+            if base is not None and issubclass(base, PortalSpider):
+                self._spiders[portal.name] = base.for_portal(portal)
+            elif base is not None:
+                self._spiders[portal.name] = type(base.__name__, (base,), {"portal": portal})
+            else:
+                self._spiders[portal.name] = PortalSpider.for_portal(portal)
+        for name, cls in handwritten.items():
+            if getattr(cls, "portal", None) is not None:
+                self._spiders[name] = cls
+            else:
+                logger.debug("spider %s has no portals.yaml entry; not listed", name)

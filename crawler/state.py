@@ -1,0 +1,156 @@
+"""What one crawl knows of the store: stored articles, list validators and its run row.
+
+One :class:`CrawlState` per crawler, shared by the spider and the pipelines
+(``CrawlState.of(crawler)``). A run that did not finish cleanly makes the next crawl of
+its portal walk every list page, so a crash never hides an article behind a known one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+from weakref import WeakKeyDictionary
+
+from scrapy import signals
+
+from crawler.config import GovwatchSettings
+from crawler.extract.links import ListLink
+from storage import Repository
+from storage.repository import Validators
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from crawler.portals import Portal
+
+logger = logging.getLogger(__name__)
+
+FINISHED = "finished"  # every list page walked, every article request answered
+PARTIAL = "partial"  # finished, but some article requests failed: walk everything next time
+FAILED = "failed"
+
+_repositories: dict[str, Repository] = {}
+
+
+def repository(url: str) -> Repository:
+    """One repository (and connection pool) per database URL per process."""
+    if url not in _repositories:
+        _repositories[url] = Repository.open(url)
+    return _repositories[url]
+
+
+class CrawlState:
+    _instances: ClassVar[WeakKeyDictionary[Crawler, CrawlState]] = WeakKeyDictionary()
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.settings = GovwatchSettings.from_settings(crawler.settings)
+        self.repo = repository(self.settings.db_url)
+        self.portal: Portal | None = None
+        self.incremental = False
+        self.baseline = False
+        self.run_id: int | None = None
+        self.article_failures = 0
+        self._validators: dict[str, Validators] = {}
+        # list page URL → (its validators, if it sent any; its article links)
+        self.list_pages: dict[str, tuple[Validators | None, list[ListLink]]] = {}
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlState:
+        if crawler not in cls._instances:
+            cls._instances[crawler] = cls(crawler)
+        return cls._instances[crawler]
+
+    def open(self, portal: Portal) -> None:
+        """Start this portal's run; decide between an incremental and a full walk."""
+        self.portal = portal
+        self.repo.ensure_portal(portal.name, portal.title, portal.region)
+        last = self.repo.last_run(portal.name)
+        self.baseline = last is None
+        self.incremental = not self.settings.full and last is not None and last.status == FINISHED
+        if last is not None and last.status != FINISHED and not self.settings.full:
+            logger.info(
+                "portal %s: last run #%s ended %s; walking every list page",
+                portal.name,
+                last.id,
+                last.status,
+            )
+        self.run_id = self.repo.start_run(portal.name, full=not self.incremental)
+        if self.incremental:
+            self._validators = self.repo.validators(portal.start_urls)
+
+    # -- used by the spider ------------------------------------------------------
+
+    def known(self, urls: Iterable[str]) -> set[str]:
+        return self.repo.known_urls(urls)
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for a list page, on incremental runs only."""
+        if not self.incremental:
+            return {}
+        validators = self._validators.get(url)
+        if validators is None:
+            return {}
+        headers = {}
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        return headers
+
+    def list_page_seen(self, response: Response, links: list[ListLink]) -> None:
+        """Remember a list page; its validators are saved once all its links are stored."""
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        validators = None
+        if etag or modified:
+            validators = Validators(
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+            )
+        url = response.request.url if response.request is not None else response.url
+        self.list_pages[url] = (validators, links)
+
+    def article_failed(self) -> None:
+        self.article_failures += 1
+
+    # -- end of the crawl ----------------------------------------------------------
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.portal is None or self.run_id is None:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        complete = {
+            url: validators
+            for url, (validators, links) in self.list_pages.items()
+            if validators is not None
+            and len(self.repo.known_urls(link.url for link in links)) == len(links)
+        }
+        self.repo.save_validators(self.portal.name, complete)
+        if reason != "finished":
+            status = FAILED
+        elif self.article_failures:
+            status = PARTIAL
+        else:
+            status = FINISHED
+        self.repo.finish_run(
+            self.run_id,
+            status=status,
+            requests=int(stats.get_value("downloader/request_count", 0)),
+            new_records=int(stats.get_value("govwatch/stored", 0)),
+            errors=int(stats.get_value("govwatch/errors", 0)),
+            message=None if reason == "finished" else reason,
+        )
+        logger.info(
+            "portal %s: run #%s %s: %s new, %s requests, %s errors",
+            self.portal.name,
+            self.run_id,
+            status,
+            stats.get_value("govwatch/stored", 0),
+            stats.get_value("downloader/request_count", 0),
+            stats.get_value("govwatch/errors", 0),
+        )

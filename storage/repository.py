@@ -1,0 +1,247 @@
+"""The repository: every read and write govwatch makes, in batches, behind one class."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import sessionmaker
+
+from storage.db import connect, migrate, safe_url
+from storage.exceptions import StorageUnavailable
+from storage.models import Announcement, CrawlRun, ListPage, Portal
+
+logger = logging.getLogger(__name__)
+
+# SQLite allows 32766 bound parameters; stay far below it on every backend
+CHUNK = 500
+
+EXPORT_FIELDS = (
+    "portal",
+    "url",
+    "title",
+    "published_at",
+    "source",
+    "is_meeting",
+    "meeting_date",
+    "meeting_name",
+    "presider",
+    "speakers",
+    "attendees",
+    "body",
+    "first_seen_at",
+    "duplicate_of",
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP validators remembered for one list page."""
+
+    etag: str | None
+    last_modified: str | None
+
+
+class Repository:
+    """All SQL of govwatch. Create one per process with :meth:`open`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Repository:
+        """Connect to ``url`` and migrate its schema to the newest version."""
+        engine = connect(url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def url(self) -> str:
+        return safe_url(str(self.engine.url))
+
+    def _insert(self, model: type[Any]) -> Any:
+        dialect = self.engine.dialect.name
+        if dialect == "postgresql":
+            return postgresql.insert(model)
+        if dialect == "sqlite":
+            return sqlite.insert(model)
+        raise StorageUnavailable(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+
+    # -- portals ---------------------------------------------------------------
+
+    def ensure_portal(self, name: str, title: str | None = None, region: str | None = None) -> None:
+        """Record a portal, updating its title and region when they changed."""
+        stmt = self._insert(Portal).values(
+            name=name, title=title, region=region, created_at=utcnow()
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"title": title, "region": region}
+        )
+        with self.session.begin() as session:
+            session.execute(stmt)
+
+    # -- announcements ---------------------------------------------------------
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of ``urls`` already stored."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        with self.session() as session:
+            for chunk in _chunks(wanted):
+                rows = session.scalars(select(Announcement.url).where(Announcement.url.in_(chunk)))
+                found.update(rows)
+        return found
+
+    def first_with_fingerprint(self, fingerprint: str) -> str | None:
+        """URL of the earliest announcement with this exact content fingerprint."""
+        stmt = (
+            select(Announcement.url)
+            .where(Announcement.fingerprint == fingerprint, Announcement.duplicate_of.is_(None))
+            .order_by(Announcement.id)
+            .limit(1)
+        )
+        with self.session() as session:
+            return session.scalar(stmt)
+
+    def add_announcements(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Insert a batch in one transaction; URLs already stored are skipped, not doubled.
+
+        Returns the URLs that were new.
+        """
+        if not records:
+            return []
+        now = utcnow()
+        rows = [{"first_seen_at": now, **record} for record in records]
+        inserted: list[str] = []
+        with self.session.begin() as session:
+            for chunk in _chunks(rows, 100):
+                stmt = (
+                    self._insert(Announcement)
+                    .values(list(chunk))
+                    .on_conflict_do_nothing(index_elements=["url"])
+                    .returning(Announcement.url)
+                )
+                inserted.extend(session.scalars(stmt))
+        return inserted
+
+    def export(
+        self,
+        portal: str | None = None,
+        meetings_only: bool = False,
+        since: date | datetime | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Stored announcements as export records, oldest first, streamed."""
+        stmt: Select[Any] = select(Announcement).order_by(Announcement.id)
+        if portal:
+            stmt = stmt.where(Announcement.portal == portal)
+        if meetings_only:
+            stmt = stmt.where(Announcement.is_meeting.is_(True))
+        if since is not None:
+            if not isinstance(since, datetime):
+                since = datetime(since.year, since.month, since.day, tzinfo=UTC)
+            stmt = stmt.where(Announcement.first_seen_at >= since)
+        with self.session() as session:
+            for row in session.scalars(stmt.execution_options(yield_per=1000)):
+                yield {field: getattr(row, field) for field in EXPORT_FIELDS}
+
+    def count(self, portal: str | None = None) -> int:
+        stmt = select(func.count(Announcement.id))
+        if portal:
+            stmt = stmt.where(Announcement.portal == portal)
+        with self.session() as session:
+            return session.scalar(stmt) or 0
+
+    # -- list-page validators --------------------------------------------------
+
+    def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, Validators] = {}
+        with self.session() as session:
+            for chunk in _chunks(wanted):
+                for row in session.scalars(select(ListPage).where(ListPage.url.in_(chunk))):
+                    found[row.url] = Validators(row.etag, row.last_modified)
+        return found
+
+    def save_validators(self, portal: str, pages: Mapping[str, Validators]) -> None:
+        if not pages:
+            return
+        now = utcnow()
+        with self.session.begin() as session:
+            for url, v in pages.items():
+                stmt = self._insert(ListPage).values(
+                    url=url,
+                    portal=portal,
+                    etag=v.etag,
+                    last_modified=v.last_modified,
+                    checked_at=now,
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["url"],
+                    set_={"etag": v.etag, "last_modified": v.last_modified, "checked_at": now},
+                )
+                session.execute(stmt)
+
+    # -- crawl runs ------------------------------------------------------------
+
+    def start_run(self, portal: str, full: bool) -> int:
+        with self.session.begin() as session:
+            run = CrawlRun(portal=portal, started_at=utcnow(), full=full, status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        requests: int = 0,
+        new_records: int = 0,
+        errors: int = 0,
+        message: str | None = None,
+    ) -> None:
+        stmt = (
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id)
+            .values(
+                finished_at=utcnow(),
+                status=status,
+                requests=requests,
+                new_records=new_records,
+                errors=errors,
+                message=message,
+            )
+        )
+        with self.session.begin() as session:
+            session.execute(stmt)
+
+    def last_run(self, portal: str, exclude: int | None = None) -> CrawlRun | None:
+        stmt = select(CrawlRun).where(CrawlRun.portal == portal)
+        if exclude is not None:
+            stmt = stmt.where(CrawlRun.id != exclude)
+        with self.session() as session:
+            return session.scalar(stmt.order_by(CrawlRun.id.desc()).limit(1))
+
+    def runs(self, portal: str | None = None, limit: int = 20) -> list[CrawlRun]:
+        stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+        if portal:
+            stmt = stmt.where(CrawlRun.portal == portal)
+        with self.session() as session:
+            return list(session.scalars(stmt))

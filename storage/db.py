@@ -53,6 +53,6 @@ def migrate(engine: Engine) -> None:
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")  # independent branches may each add a head
     except OperationalError as exc:
         raise StorageUnavailable(f"cannot migrate {safe_url(str(engine.url))}: {exc.orig}") from exc

@@ -1,0 +1,199 @@
+"""End-to-end crawls of mock portals on 127.0.0.1, each in its own process (as in production)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.server import PortalSite
+from crawler.demo.site import SiteStyle, build_feed
+from storage import Repository
+from tests.support.portal import (
+    ROOT,
+    article_urls,
+    crawl,
+    make_articles,
+    portal_entry,
+    serve,
+    write_portals,
+)
+
+STYLE = SiteStyle(per_page=20, pager="trs")
+
+
+def noise_pages(site: PortalSite) -> set[str]:
+    """Pages the nav, sidebar and footer link to; they exist, so fetching them would store them."""
+    extra = {
+        "/": "首页",
+        "/xwzx/": "新闻中心",
+        "/zwgk/": "政务公开",
+        "/hdjl/": "互动交流",
+        "/about.html": "关于我们",
+        "/map.html": "网站地图",
+    }
+    for path, title in extra.items():
+        site.put(
+            path,
+            f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+            f"<p>{title}栏目页面内容，不是一篇文章。{'内容' * 30}</p></body></html>",
+        )
+    return {site.url(p) for p in extra}
+
+
+def stored_urls(db: str) -> list[str]:
+    repo = Repository.open(db)
+    try:
+        return [r["url"] for r in repo.export()]
+    finally:
+        repo.close()
+
+
+@pytest.fixture
+def portal(site: PortalSite, tmp_path: Path) -> tuple[PortalSite, Path, list]:
+    """A TRS-style portal: 3 list pages × 20 articles, with nav, sidebar, footer and breadcrumb."""
+    articles = make_articles(60)
+    serve(site, STYLE, articles)
+    noise_pages(site)
+    portals = write_portals(
+        tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))]
+    )
+    return site, portals, articles
+
+
+def test_first_crawl_stores_every_article_once_and_nothing_else(portal, sqlite_url):
+    site, portals, articles = portal
+    crawl(portals, sqlite_url)
+    urls = stored_urls(sqlite_url)
+    assert len(urls) == 60 == len(set(urls))
+    assert set(urls) == article_urls(site, STYLE, articles)
+    fetched = [h.path for h in site.hits_for()]
+    assert not {"/", "/xwzx/", "/about.html", "/map.html"} & set(fetched)
+    assert [p for p in fetched if p.endswith("index.html") or "index_" in p] == [
+        "/xwzx/zwdt/index.html",
+        "/xwzx/zwdt/index_1.html",
+        "/xwzx/zwdt/index_2.html",
+    ]
+
+
+def test_unchanged_portal_costs_one_conditional_request(portal, sqlite_url):
+    site, portals, _ = portal
+    crawl(portals, sqlite_url)
+    site.clear_hits()
+    crawl(portals, sqlite_url)
+    hits = [(h.path, h.status) for h in site.hits_for()]
+    assert hits == [("/robots.txt", 200), ("/xwzx/zwdt/index.html", 304)]
+    assert len(stored_urls(sqlite_url)) == 60
+
+
+def test_one_new_article_costs_one_list_page_and_that_article(portal, sqlite_url):
+    site, portals, articles = portal
+    crawl(portals, sqlite_url)
+    new = make_articles(1, prefix="new")
+    serve(site, STYLE, new + articles)
+    site.clear_hits()
+    crawl(portals, sqlite_url)
+    paths = sorted(h.path for h in site.hits_for() if h.path != "/robots.txt")
+    assert paths == ["/xwzx/zwdt/index.html", "/xwzx/zwdt/new0000.html"]
+    urls = stored_urls(sqlite_url)
+    assert len(urls) == 61 == len(set(urls))
+
+
+def test_full_walks_every_list_page_but_fetches_no_stored_article(portal, sqlite_url):
+    site, portals, _ = portal
+    crawl(portals, sqlite_url)
+    site.clear_hits()
+    crawl(portals, sqlite_url, full=True)
+    paths = sorted(h.path for h in site.hits_for() if h.path != "/robots.txt")
+    assert paths == ["/xwzx/zwdt/index.html", "/xwzx/zwdt/index_1.html", "/xwzx/zwdt/index_2.html"]
+
+
+def test_crawl_killed_halfway_loses_and_doubles_nothing(
+    site: PortalSite, tmp_path: Path, db_url: str
+):
+    articles = make_articles(60)
+    serve(site, STYLE, articles)
+
+    def slow_articles(path: str, headers: dict[str, str]):
+        if "/zwdt/a" in path:
+            time.sleep(0.05)
+        return None
+
+    site.handlers.append(slow_articles)
+    entry = portal_entry(
+        "weibin",
+        site.url("/xwzx/zwdt/index.html"),
+        settings={"GOVWATCH_BATCH_SIZE": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 2},
+    )
+    portals = write_portals(tmp_path / "portals.yaml", [entry])
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "-q",
+        "crawl",
+        "--portals",
+        str(portals),
+        "--db",
+        db_url,
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while len([h for h in site.hits_for("/xwzx/zwdt/a")]) < 25:
+        assert process.poll() is None, "the crawl ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_with = len(stored_urls(db_url))
+    assert 0 < killed_with < 60
+
+    site.handlers.clear()
+    crawl(portals, db_url)
+    urls = stored_urls(db_url)
+    assert len(urls) == 60 == len(set(urls))
+    assert set(urls) == article_urls(site, STYLE, articles)
+
+
+def test_gbk_portal_is_decoded_as_gb18030(site: PortalSite, tmp_path: Path, sqlite_url: str):
+    style = SiteStyle(per_page=10, pager="next", charset="gb2312")
+    articles = make_articles(12)
+    # 堃 and 镕 are in GBK/GB18030 but not in GB2312, as on many county sites
+    articles[0] = articles[0].__class__(
+        **{**articles[0].__dict__, "title": "王堃主持召开区政府常务会议（朱镕）"}
+    )
+    serve(site, style, articles)
+    portals = write_portals(
+        tmp_path / "portals.yaml", [portal_entry("gbk", site.url("/xwzx/zwdt/index.html"))]
+    )
+    crawl(portals, sqlite_url)
+    repo = Repository.open(sqlite_url)
+    records = {r["url"]: r for r in repo.export()}
+    assert len(records) == 12
+    first = records[site.url("/xwzx/zwdt/a0000.html")]
+    assert first["title"] == "王堃主持召开区政府常务会议（朱镕）"
+    assert "\ufffd" not in "".join(r["body"] + (r["title"] or "") for r in records.values())
+
+
+def test_rss_start_url(site: PortalSite, tmp_path: Path, sqlite_url: str):
+    articles = make_articles(8)
+    serve(site, STYLE, articles)
+    site.put(
+        "/rss.xml", build_feed(STYLE, site.base_url, articles), "application/rss+xml; charset=utf-8"
+    )
+    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("feed", site.url("/rss.xml"))])
+    crawl(portals, sqlite_url)
+    assert set(stored_urls(sqlite_url)) == article_urls(site, STYLE, articles)
+    site.clear_hits()
+    crawl(portals, sqlite_url)
+    assert [(h.path, h.status) for h in site.hits_for()] == [
+        ("/robots.txt", 200),
+        ("/rss.xml", 304),
+    ]

@@ -35,8 +35,11 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
     settings.set("GOVWATCH_CHECK_ARTICLES", max(1, articles), priority="cmdline")
     items: list[AnnouncementItem] = []
 
+    def scraped(item: AnnouncementItem) -> None:
+        items.append(item)
+
     def collect(crawler: Crawler) -> None:
-        crawler.signals.connect(lambda item: items.append(item), signal=signals.item_scraped)
+        crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
 
     (crawler,) = crawl([portal], settings, on_crawler=collect)
     state = CrawlState.of(crawler)

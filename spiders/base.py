@@ -100,7 +100,7 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("govwatch/stopped_at_known")
         elif following and page < self.state.settings.max_list_pages:
             yield self.list_request(following, page + 1)
-        elif following:
+        elif following and not check:
             logger.warning(
                 "portal %s: stopped after %d list pages at %s", self.name, page, response.url
             )

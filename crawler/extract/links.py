@@ -20,7 +20,7 @@ from crawler.extract.patterns import (
 )
 from crawler.extract.select import select_links
 
-ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p", "article", "h2", "h3", "h4", "td"})
+ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p", "article", "h2", "h3", "h4"})
 ROW_DEPTH = 3  # how far above a link its row may start
 
 
@@ -68,14 +68,17 @@ def _is_noise(element: lxml_html.HtmlElement) -> bool:
 
 
 def _row(anchor: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    node = anchor
+    """The outermost row-like element (li, tr, article…) at most ROW_DEPTH levels above."""
+    row, node = None, anchor
     for _ in range(ROW_DEPTH):
         parent = node.getparent()
         if parent is None:
             break
         node = parent
         if node.tag in ROW_TAGS:
-            return node
+            row = node
+    if row is not None:
+        return row
     parent = anchor.getparent()
     return parent if parent is not None else anchor
 

@@ -1,0 +1,139 @@
+"""The govwatch command: help everywhere, export formats, portal check, scrapy list, the demo."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.cli import build_parser, main
+from crawler.demo.server import PortalSite
+from crawler.demo.site import SiteStyle
+from storage.repository import EXPORT_FIELDS
+from tests.support.portal import ROOT, crawl, govwatch, make_articles, portal_entry, serve, write_portals
+
+STYLE = SiteStyle(per_page=10, pager="next")
+
+
+def commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from commands(sub, (*prefix, name))
+
+
+def test_every_command_has_help(capsys):
+    found = list(commands(build_parser()))
+    assert {("crawl",), ("export",), ("portal", "list"), ("portal", "check"), ("demo",)} <= set(found)
+    for command in found:
+        with pytest.raises(SystemExit) as done:
+            main([*command, "--help"])
+        assert done.value.code == 0
+        out = capsys.readouterr().out
+        assert out.startswith("usage: govwatch") and len(out.splitlines()) > 3, command
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert all(choice.help for choice in sub._choices_actions)
+
+
+@pytest.fixture
+def crawled(site: PortalSite, tmp_path: Path, sqlite_url: str):
+    serve(site, STYLE, make_articles(12))
+    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))])
+    crawl(portals, sqlite_url)
+    return portals, sqlite_url
+
+
+def test_export_jsonl(crawled):
+    _, db = crawled
+    result = govwatch("export", "--format", "jsonl", "--db", db)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 12
+    assert all(tuple(row) == EXPORT_FIELDS for row in rows)
+    row = next(r for r in rows if r["url"].endswith("/a0000.html"))
+    assert row["published_at"] == "2023-03-28T10:00:00+08:00"
+    assert row["first_seen_at"].endswith("+08:00")
+    assert row["is_meeting"] is True and row["meeting_date"] == "2023-03-28"
+    assert row["title"] == "渭滨区召开第a0次常务会议"
+
+
+def test_export_csv_with_filters(crawled):
+    _, db = crawled
+    result = govwatch("export", "--format", "csv", "--db", db, "--meetings-only", "--portal", "weibin",
+                      "--since", "2020-01-01")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and tuple(rows[0]) == EXPORT_FIELDS
+    assert all(r["is_meeting"] == "True" for r in rows)
+    assert json.loads(rows[0]["speakers"]) == [] or isinstance(json.loads(rows[0]["speakers"]), list)
+    assert govwatch("export", "--db", db, "--since", "yesterday").returncode == 2
+
+
+def test_portal_list(crawled):
+    portals, _ = crawled
+    result = govwatch("portal", "list", "--portals", str(portals))
+    assert result.stdout.startswith("weibin\t")
+
+
+def test_portal_check_shows_links_and_fields_and_stores_nothing(site: PortalSite, tmp_path: Path):
+    serve(site, STYLE, make_articles(12))
+    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))])
+    db = tmp_path / "never.db"
+    result = govwatch("portal", "check", "weibin", "--portals", str(portals), "--db", f"sqlite:///{db}",
+                      "--articles", "2")
+    assert result.returncode == 0, result.stderr
+    assert "10 article links" in result.stdout
+    assert result.stdout.count("渭滨区召开第a") >= 10
+    assert "published_at  2023-03-28 10:00:00+08:00" in result.stdout
+    assert "is_meeting    True" in result.stdout
+    assert not db.exists()
+    assert len(site.hits_for("/xwzx/zwdt/a")) == 2
+
+
+def test_unknown_portal(crawled):
+    portals, db = crawled
+    result = govwatch("crawl", "nosuch", "--portals", str(portals), "--db", db)
+    assert result.returncode == 2 and "no portal named 'nosuch'" in result.stderr
+
+
+def test_scrapy_list_and_a_hand_written_override(tmp_path: Path, site: PortalSite):
+    portals = write_portals(tmp_path / "portals.yaml", [
+        portal_entry("weibin", site.url("/a/")), portal_entry("odd", site.url("/b/")),
+    ])
+    module = tmp_path / "myspiders"
+    module.mkdir()
+    (module / "__init__.py").write_text("")
+    (module / "odd.py").write_text(
+        "from spiders.base import PortalSpider\n\n"
+        "class OddSpider(PortalSpider):\n    name = 'odd'\n    marker = 'hand-written'\n"
+    )
+    env = {**os.environ, "GOVWATCH_PORTALS": str(portals), "PYTHONPATH": f"{tmp_path}:{ROOT}"}
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == ["odd", "weibin"]
+    code = (
+        "from scrapy.spiderloader import get_spider_loader\n"
+        "from crawler.crawling import project_settings\n"
+        "s = project_settings(SPIDER_MODULES=['spiders', 'myspiders'])\n"
+        "loader = get_spider_loader(s)\n"
+        "odd = loader.load('odd')\n"
+        "print(odd.marker, odd.portal.name, odd.allowed_domains, loader.load('weibin').portal.name)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["hand-written", "odd", "['127.0.0.1']", "weibin"], out.stderr
+
+
+def test_demo_runs_end_to_end(tmp_path: Path):
+    result = govwatch("demo", "--workdir", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "first crawl (baseline): 20 announcements" in out
+    assert "incremental crawl: 2 requests" in out and "1 new" in out
+    assert "区政府召开第十二次常务会议" in out.split("incremental crawl")[1]

@@ -1,0 +1,120 @@
+"""List pages: the main block of dated links, pagination, feeds and selector overrides."""
+
+from __future__ import annotations
+
+from parsel import Selector
+
+from crawler.extract.feeds import feed_links, looks_like_feed
+from crawler.extract.links import find_links
+from crawler.extract.pagination import next_page
+
+BASE = "http://www.example.gov.cn/xwzx/zwdt/index.html"
+
+COUNTY_LIST = """
+<html><head><meta charset="utf-8"><title>政务动态_某县人民政府</title></head><body>
+<div id="top">今天是2020年8月28日 星期五 <a href="/login.html">登录</a></div>
+<ul class="menu"><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li>
+  <li><a href="/xwzx/">新闻中心</a></li><li><a href="/hdjl/">互动交流</a></li></ul>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/xwzx/">新闻中心</a></div>
+<table><tr><td class="left-col">
+  <table class="newslist">
+    {rows}
+  </table>
+  <div class="pages"><a href="index_1.html">下一页</a> <a href="index_4.html">尾页</a></div>
+</td><td>
+  <div class="box"><div class="box-title">热点新闻</div>
+    <ul>{hot}</ul></div>
+</td></tr></table>
+<div id="foot"><a href="/about.html">网站简介</a> <a href="/contact.html">联系我们</a> 版权所有</div>
+</body></html>
+"""
+
+
+def county_page() -> str:
+    rows = "".join(
+        f'<tr><td><a href="./202302/t202302{d:02d}_{100 + d}.html" target="_blank">县政府召开第{d}次常务会议研究部署工作</a></td>'
+        f"<td>2023-02-{d:02d}</td></tr>"
+        for d in range(20, 5, -1)
+    )
+    hot = "".join(
+        f'<li><a href="/zt/hot{d}.html">热点专题{d}号文章标题</a> 2023-01-{d:02d}</li>' for d in range(1, 8)
+    )
+    return COUNTY_LIST.replace("{rows}", rows).replace("{hot}", hot)
+
+
+def test_detects_the_dated_table_not_nav_sidebar_or_footer():
+    links = find_links(Selector(text=county_page()), BASE)
+    assert len(links) == 15
+    assert all("/xwzx/zwdt/202302/t202302" in link.url for link in links)
+    assert links[0].text == "县政府召开第20次常务会议研究部署工作"
+    assert links[0].date is not None and links[0].date.date().isoformat() == "2023-02-20"
+
+
+def test_wordpress_style_list_of_articles():
+    posts = "".join(
+        f'<article class="post"><header class="entry-header"><h2 class="entry-title">'
+        f'<a href="/2023/02/{d:02d}/meeting-{d}/">The municipal government held meeting number {d}</a></h2>'
+        f'</header><div class="entry-meta">February {d}, 2023</div><p>Excerpt {d}</p></article>'
+        for d in range(12, 2, -1)
+    )
+    html = (
+        '<html><body><nav class="main-navigation"><a href="/">Home</a><a href="/about/">About</a></nav>'
+        f'<main id="main">{posts}</main><aside class="widget-area"><h2>Recent Posts</h2>'
+        '<ul><li><a href="/2023/01/01/x/">Recent post one title</a></li></ul></aside></body></html>'
+    )
+    links = find_links(Selector(text=html), "https://mirror.example.org/")
+    assert [link.url for link in links] == [
+        f"https://mirror.example.org/2023/02/{d:02d}/meeting-{d}/" for d in range(12, 2, -1)
+    ]
+
+
+def test_selector_override_wins():
+    links = find_links(Selector(text=county_page()), BASE, "div.box ul")
+    assert len(links) == 7 and all("/zt/hot" in link.url for link in links)
+
+
+def test_xpath_selector_override():
+    links = find_links(Selector(text=county_page()), BASE, "//div[@class='box']//a")
+    assert len(links) == 7
+
+
+def test_next_link_pagination():
+    assert next_page(Selector(text=county_page()), BASE) == "http://www.example.gov.cn/xwzx/zwdt/index_1.html"
+
+
+def test_trs_create_page_html():
+    html = '<div class="page"><script>createPageHTML(4, 0, "index", "html");</script></div>'
+    assert next_page(Selector(text=html), BASE) == "http://www.example.gov.cn/xwzx/zwdt/index_1.html"
+    html = '<script>createPageHTML(4, 2, "index", "html");</script>'
+    assert next_page(Selector(text=html), BASE.replace("index.html", "index_2.html")).endswith("/index_3.html")
+    html = '<script>createPageHTML(4, 3, "index", "html");</script>'
+    assert next_page(Selector(text=html), BASE) is None
+
+
+def test_page_parameter_pagination():
+    html = '<div><a href="list.asp?page=1">1</a><a href="list.asp?page=2">2</a><a href="list.asp?page=3">3</a></div>'
+    url = "http://county.example.cn/news/list.asp?page=2"
+    assert next_page(Selector(text=html), url) == "http://county.example.cn/news/list.asp?page=3"
+    assert next_page(Selector(text=html), "http://county.example.cn/news/list.asp").endswith("page=2")
+
+
+def test_last_page_has_no_next():
+    html = '<div class="pagination"><a href="index_2.html">上一页</a> 下一页</div>'
+    assert next_page(Selector(text=html), BASE) is None
+
+
+def test_atom_feed():
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>
+<entry><title>Meeting one</title><link rel="alternate" href="https://m.example.org/a1"/>
+<published>2023-02-20T10:00:00+08:00</published></entry>
+<entry><title>Meeting two</title><link href="/a2"/><updated>2023-02-19T10:00:00Z</updated></entry></feed>"""
+    assert looks_like_feed(atom)
+    links = feed_links(atom, "https://m.example.org/feed")
+    assert [link.url for link in links] == ["https://m.example.org/a1", "https://m.example.org/a2"]
+    assert links[0].text == "Meeting one"
+    assert links[0].date is not None and links[0].date.isoformat() == "2023-02-20T10:00:00+08:00"
+
+
+def test_html_is_not_a_feed():
+    assert not looks_like_feed(b"<!DOCTYPE html><html><body>rss</body></html>", "text/html")

@@ -1,0 +1,90 @@
+"""portals.yaml: validation with one clear message naming file, entry and field (exit code 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.exceptions import ConfigError
+from crawler.portals import load_portals, parse_interval
+from tests.support.portal import govwatch
+
+GOOD = """
+- name: weibin
+  title: 渭滨区人民政府
+  region: 陕西省宝鸡市渭滨区
+  start_urls: [http://www.weibin.gov.cn/xwzx/zwdt/]
+  schedule: "*/30 * * * *"
+  encoding: gbk
+  selectors: {list_links: "ul.list li a", body: "#zoom"}
+  settings: {DOWNLOAD_DELAY: 2}
+- name: minimal
+  start_urls: [https://example.org/news/]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "portals.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_contract_example_loads(tmp_path):
+    weibin, minimal = load_portals(write(tmp_path, GOOD))
+    assert weibin.encoding == "gb18030"  # GBK pages are decoded as GB18030
+    assert weibin.selectors.list_links == "ul.list li a"
+    assert weibin.settings == {"DOWNLOAD_DELAY": 2}
+    assert weibin.domains == ["www.weibin.gov.cn"]
+    assert minimal.schedule == "30m" and minimal.render is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- name: a\n  start_urls: [http://x.org/\n", "line"),  # bad YAML
+        ("name: a\n", "expected a list"),
+        ("- start_urls: [http://x.org/]\n", "entry 1, field 'name': Field required"),
+        ("- name: Bad-Name\n  start_urls: [http://x.org/]\n", "entry 1 (Bad-Name), field 'name'"),
+        ("- name: a\n  start_urls: []\n", "entry 1 (a), field 'start_urls'"),
+        ("- name: a\n  start_urls: [file:///etc/passwd]\n", "not an http(s) URL"),
+        ("- name: a\n  start_urls: [http://x.org/]\n  schedule: every day\n", "field 'schedule'"),
+        ("- name: a\n  start_urls: [http://x.org/]\n  schedule: 10s\n", "shorter than one minute"),
+        ("- name: a\n  start_urls: [http://x.org/]\n  encoding: klingon\n", "unknown encoding"),
+        ("- name: a\n  start_urls: [http://x.org/]\n  colour: red\n", "field 'colour': unknown key"),
+        ("- name: a\n  start_urls: [http://x.org/]\n  selectors: {titel: h1}\n",
+         "field 'selectors.titel': unknown key"),
+        ("- name: a\n  start_urls: [http://x.org/]\n- name: a\n  start_urls: [http://y.org/]\n",
+         "entry 2 (a), field 'name': duplicate portal name"),
+    ],
+)
+def test_malformed_file_names_file_entry_and_field(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_portals(path)
+    message = str(error.value)
+    assert message.startswith(str(path))
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_cli_exits_2_and_crawls_nothing(tmp_path, site):
+    path = write(tmp_path, f"- name: ok\n  start_urls: [{site.url('/')}]\n- name: bad\n  schedule: x\n")
+    result = govwatch("crawl", "--portals", str(path), "--db", f"sqlite:///{tmp_path}/g.db")
+    assert result.returncode == 2
+    assert f"{path}: entry 2 (bad), field 'start_urls': Field required" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert site.hits_for() == []
+    assert not (tmp_path / "g.db").exists()
+
+
+def test_missing_portal_file_is_a_clear_error(tmp_path):
+    result = govwatch("portal", "list", "--portals", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 2
+    assert "nope.yaml: file not found" in result.stderr
+
+
+def test_intervals():
+    assert parse_interval("30m").total_seconds() == 1800
+    assert parse_interval("2h").total_seconds() == 7200
+    assert parse_interval("*/5 * * * *") is None

@@ -17,7 +17,15 @@ from crawler.cli import build_parser, main
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle
 from storage.repository import EXPORT_FIELDS
-from tests.support.portal import ROOT, crawl, govwatch, make_articles, portal_entry, serve, write_portals
+from tests.support.portal import (
+    ROOT,
+    crawl,
+    govwatch,
+    make_articles,
+    portal_entry,
+    serve,
+    write_portals,
+)
 
 STYLE = SiteStyle(per_page=10, pager="next")
 
@@ -32,7 +40,9 @@ def commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
 
 def test_every_command_has_help(capsys):
     found = list(commands(build_parser()))
-    assert {("crawl",), ("export",), ("portal", "list"), ("portal", "check"), ("demo",)} <= set(found)
+    assert {("crawl",), ("export",), ("portal", "list"), ("portal", "check"), ("demo",)} <= set(
+        found
+    )
     for command in found:
         with pytest.raises(SystemExit) as done:
             main([*command, "--help"])
@@ -46,7 +56,9 @@ def test_every_command_has_help(capsys):
 @pytest.fixture
 def crawled(site: PortalSite, tmp_path: Path, sqlite_url: str):
     serve(site, STYLE, make_articles(12))
-    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))])
+    portals = write_portals(
+        tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))]
+    )
     crawl(portals, sqlite_url)
     return portals, sqlite_url
 
@@ -67,12 +79,24 @@ def test_export_jsonl(crawled):
 
 def test_export_csv_with_filters(crawled):
     _, db = crawled
-    result = govwatch("export", "--format", "csv", "--db", db, "--meetings-only", "--portal", "weibin",
-                      "--since", "2020-01-01")
+    result = govwatch(
+        "export",
+        "--format",
+        "csv",
+        "--db",
+        db,
+        "--meetings-only",
+        "--portal",
+        "weibin",
+        "--since",
+        "2020-01-01",
+    )
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows and tuple(rows[0]) == EXPORT_FIELDS
     assert all(r["is_meeting"] == "True" for r in rows)
-    assert json.loads(rows[0]["speakers"]) == [] or isinstance(json.loads(rows[0]["speakers"]), list)
+    assert json.loads(rows[0]["speakers"]) == [] or isinstance(
+        json.loads(rows[0]["speakers"]), list
+    )
     assert govwatch("export", "--db", db, "--since", "yesterday").returncode == 2
 
 
@@ -84,10 +108,21 @@ def test_portal_list(crawled):
 
 def test_portal_check_shows_links_and_fields_and_stores_nothing(site: PortalSite, tmp_path: Path):
     serve(site, STYLE, make_articles(12))
-    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))])
+    portals = write_portals(
+        tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))]
+    )
     db = tmp_path / "never.db"
-    result = govwatch("portal", "check", "weibin", "--portals", str(portals), "--db", f"sqlite:///{db}",
-                      "--articles", "2")
+    result = govwatch(
+        "portal",
+        "check",
+        "weibin",
+        "--portals",
+        str(portals),
+        "--db",
+        f"sqlite:///{db}",
+        "--articles",
+        "2",
+    )
     assert result.returncode == 0, result.stderr
     assert "10 article links" in result.stdout
     assert result.stdout.count("渭滨区召开第a") >= 10
@@ -104,9 +139,13 @@ def test_unknown_portal(crawled):
 
 
 def test_scrapy_list_and_a_hand_written_override(tmp_path: Path, site: PortalSite):
-    portals = write_portals(tmp_path / "portals.yaml", [
-        portal_entry("weibin", site.url("/a/")), portal_entry("odd", site.url("/b/")),
-    ])
+    portals = write_portals(
+        tmp_path / "portals.yaml",
+        [
+            portal_entry("weibin", site.url("/a/")),
+            portal_entry("odd", site.url("/b/")),
+        ],
+    )
     module = tmp_path / "myspiders"
     module.mkdir()
     (module / "__init__.py").write_text("")
@@ -115,8 +154,14 @@ def test_scrapy_list_and_a_hand_written_override(tmp_path: Path, site: PortalSit
         "class OddSpider(PortalSpider):\n    name = 'odd'\n    marker = 'hand-written'\n"
     )
     env = {**os.environ, "GOVWATCH_PORTALS": str(portals), "PYTHONPATH": f"{tmp_path}:{ROOT}"}
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert listed.stdout.split() == ["odd", "weibin"]
     code = (
         "from scrapy.spiderloader import get_spider_loader\n"
@@ -126,7 +171,9 @@ def test_scrapy_list_and_a_hand_written_override(tmp_path: Path, site: PortalSit
         "odd = loader.load('odd')\n"
         "print(odd.marker, odd.portal.name, odd.allowed_domains, loader.load('weibin').portal.name)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert out.stdout.split() == ["hand-written", "odd", "['127.0.0.1']", "weibin"], out.stderr
 
 

@@ -199,7 +199,9 @@ def test_rss_start_url(site: PortalSite, tmp_path: Path, sqlite_url: str):
     ]
 
 
-def test_lying_charset_is_detected_and_encoding_override_wins(site: PortalSite, tmp_path: Path, sqlite_url: str):
+def test_lying_charset_is_detected_and_encoding_override_wins(
+    site: PortalSite, tmp_path: Path, sqlite_url: str
+):
     style = SiteStyle(per_page=10, pager="next")
     articles = make_articles(4)
     serve(site, style, articles)
@@ -207,7 +209,9 @@ def test_lying_charset_is_detected_and_encoding_override_wins(site: PortalSite, 
     lying = "/xwzx/zwdt/a0001.html"
     page = site.pages[lying].body.decode("utf-8").replace('charset=utf-8"', 'charset=utf-8" ')
     site.put(lying, page.encode("gb18030"), "text/html; charset=utf-8")
-    other = write_portals(tmp_path / "p.yaml", [portal_entry("liar", site.url("/xwzx/zwdt/index.html"))])
+    other = write_portals(
+        tmp_path / "p.yaml", [portal_entry("liar", site.url("/xwzx/zwdt/index.html"))]
+    )
     crawl(other, sqlite_url)
     records = {r["url"]: r for r in Repository.open(sqlite_url).export()}
     assert records[site.url(lying)]["title"] == articles[1].title
@@ -222,9 +226,10 @@ def test_portal_encoding_override(site: PortalSite, tmp_path: Path, sqlite_url: 
         if path.endswith(".html"):  # every page in GBK, every header claiming ISO-8859-1
             text = page.body.decode("utf-8").replace("charset=utf-8", "charset=iso-8859-1")
             site.put(path, text.encode("gb18030"), "text/html; charset=iso-8859-1")
-    portals = write_portals(tmp_path / "p.yaml", [
-        portal_entry("gbk", site.url("/xwzx/zwdt/index.html"), encoding="gbk")
-    ])
+    portals = write_portals(
+        tmp_path / "p.yaml",
+        [portal_entry("gbk", site.url("/xwzx/zwdt/index.html"), encoding="gbk")],
+    )
     crawl(portals, sqlite_url)
     titles = {r["title"] for r in Repository.open(sqlite_url).export()}
     assert titles == {a.title for a in articles}

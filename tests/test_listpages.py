@@ -37,7 +37,8 @@ def county_page() -> str:
         for d in range(20, 5, -1)
     )
     hot = "".join(
-        f'<li><a href="/zt/hot{d}.html">热点专题{d}号文章标题</a> 2023-01-{d:02d}</li>' for d in range(1, 8)
+        f'<li><a href="/zt/hot{d}.html">热点专题{d}号文章标题</a> 2023-01-{d:02d}</li>'
+        for d in range(1, 8)
     )
     return COUNTY_LIST.replace("{rows}", rows).replace("{hot}", hot)
 
@@ -79,14 +80,21 @@ def test_xpath_selector_override():
 
 
 def test_next_link_pagination():
-    assert next_page(Selector(text=county_page()), BASE) == "http://www.example.gov.cn/xwzx/zwdt/index_1.html"
+    assert (
+        next_page(Selector(text=county_page()), BASE)
+        == "http://www.example.gov.cn/xwzx/zwdt/index_1.html"
+    )
 
 
 def test_trs_create_page_html():
     html = '<div class="page"><script>createPageHTML(4, 0, "index", "html");</script></div>'
-    assert next_page(Selector(text=html), BASE) == "http://www.example.gov.cn/xwzx/zwdt/index_1.html"
+    assert (
+        next_page(Selector(text=html), BASE) == "http://www.example.gov.cn/xwzx/zwdt/index_1.html"
+    )
     html = '<script>createPageHTML(4, 2, "index", "html");</script>'
-    assert next_page(Selector(text=html), BASE.replace("index.html", "index_2.html")).endswith("/index_3.html")
+    assert next_page(Selector(text=html), BASE.replace("index.html", "index_2.html")).endswith(
+        "/index_3.html"
+    )
     html = '<script>createPageHTML(4, 3, "index", "html");</script>'
     assert next_page(Selector(text=html), BASE) is None
 
@@ -95,7 +103,9 @@ def test_page_parameter_pagination():
     html = '<div><a href="list.asp?page=1">1</a><a href="list.asp?page=2">2</a><a href="list.asp?page=3">3</a></div>'
     url = "http://county.example.cn/news/list.asp?page=2"
     assert next_page(Selector(text=html), url) == "http://county.example.cn/news/list.asp?page=3"
-    assert next_page(Selector(text=html), "http://county.example.cn/news/list.asp").endswith("page=2")
+    assert next_page(Selector(text=html), "http://county.example.cn/news/list.asp").endswith(
+        "page=2"
+    )
 
 
 def test_last_page_has_no_next():

@@ -51,11 +51,18 @@ def test_contract_example_loads(tmp_path):
         ("- name: a\n  start_urls: [http://x.org/]\n  schedule: every day\n", "field 'schedule'"),
         ("- name: a\n  start_urls: [http://x.org/]\n  schedule: 10s\n", "shorter than one minute"),
         ("- name: a\n  start_urls: [http://x.org/]\n  encoding: klingon\n", "unknown encoding"),
-        ("- name: a\n  start_urls: [http://x.org/]\n  colour: red\n", "field 'colour': unknown key"),
-        ("- name: a\n  start_urls: [http://x.org/]\n  selectors: {titel: h1}\n",
-         "field 'selectors.titel': unknown key"),
-        ("- name: a\n  start_urls: [http://x.org/]\n- name: a\n  start_urls: [http://y.org/]\n",
-         "entry 2 (a), field 'name': duplicate portal name"),
+        (
+            "- name: a\n  start_urls: [http://x.org/]\n  colour: red\n",
+            "field 'colour': unknown key",
+        ),
+        (
+            "- name: a\n  start_urls: [http://x.org/]\n  selectors: {titel: h1}\n",
+            "field 'selectors.titel': unknown key",
+        ),
+        (
+            "- name: a\n  start_urls: [http://x.org/]\n- name: a\n  start_urls: [http://y.org/]\n",
+            "entry 2 (a), field 'name': duplicate portal name",
+        ),
     ],
 )
 def test_malformed_file_names_file_entry_and_field(tmp_path, text, expected):
@@ -69,7 +76,9 @@ def test_malformed_file_names_file_entry_and_field(tmp_path, text, expected):
 
 
 def test_cli_exits_2_and_crawls_nothing(tmp_path, site):
-    path = write(tmp_path, f"- name: ok\n  start_urls: [{site.url('/')}]\n- name: bad\n  schedule: x\n")
+    path = write(
+        tmp_path, f"- name: ok\n  start_urls: [{site.url('/')}]\n- name: bad\n  schedule: x\n"
+    )
     result = govwatch("crawl", "--portals", str(path), "--db", f"sqlite:///{tmp_path}/g.db")
     assert result.returncode == 2
     assert f"{path}: entry 2 (bad), field 'start_urls': Field required" in result.stderr

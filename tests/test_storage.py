@@ -12,10 +12,18 @@ from storage.repository import EXPORT_FIELDS, Validators
 
 def record(url: str, **extra):
     return {
-        "portal": "weibin", "url": url, "title": "区政府召开常务会议", "body": "正文" * 40,
-        "is_meeting": True, "meeting_date": date(2023, 2, 20), "speakers": ["吴玉新"],
-        "attendees": [], "attachments": [], "fingerprint": None,
-        "published_at": datetime(2023, 2, 22, 3, 33, tzinfo=UTC), **extra,
+        "portal": "weibin",
+        "url": url,
+        "title": "区政府召开常务会议",
+        "body": "正文" * 40,
+        "is_meeting": True,
+        "meeting_date": date(2023, 2, 20),
+        "speakers": ["吴玉新"],
+        "attendees": [],
+        "attachments": [],
+        "fingerprint": None,
+        "published_at": datetime(2023, 2, 22, 3, 33, tzinfo=UTC),
+        **extra,
     }
 
 
@@ -32,7 +40,9 @@ def test_batch_insert_skips_stored_urls(repo: Repository):
     again = repo.add_announcements([record("http://x.cn/5.html"), record("http://x.cn/new.html")])
     assert again == ["http://x.cn/new.html"]
     assert repo.count() == 121
-    assert repo.known_urls(["http://x.cn/5.html", "http://x.cn/nope.html"]) == {"http://x.cn/5.html"}
+    assert repo.known_urls(["http://x.cn/5.html", "http://x.cn/nope.html"]) == {
+        "http://x.cn/5.html"
+    }
 
 
 def test_known_urls_handles_more_than_one_chunk(repo: Repository):
@@ -56,10 +66,18 @@ def test_round_trip_of_export_fields(repo: Repository):
 def test_export_filters(repo: Repository):
     repo.ensure_portal("weibin")
     repo.ensure_portal("other")
-    repo.add_announcements([record("http://x.cn/m.html"), record("http://x.cn/n.html", is_meeting=False),
-                            record("http://o.cn/m.html", portal="other")])
+    repo.add_announcements(
+        [
+            record("http://x.cn/m.html"),
+            record("http://x.cn/n.html", is_meeting=False),
+            record("http://o.cn/m.html", portal="other"),
+        ]
+    )
     assert {r["url"] for r in repo.export(portal="other")} == {"http://o.cn/m.html"}
-    assert {r["url"] for r in repo.export(meetings_only=True)} == {"http://x.cn/m.html", "http://o.cn/m.html"}
+    assert {r["url"] for r in repo.export(meetings_only=True)} == {
+        "http://x.cn/m.html",
+        "http://o.cn/m.html",
+    }
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
     assert list(repo.export(since=tomorrow)) == []
     assert len(list(repo.export(since=date(2020, 1, 1)))) == 3
@@ -68,7 +86,9 @@ def test_export_filters(repo: Repository):
 def test_validators_upsert(repo: Repository):
     repo.ensure_portal("weibin")
     repo.save_validators("weibin", {"http://x.cn/list": Validators('"abc"', None)})
-    repo.save_validators("weibin", {"http://x.cn/list": Validators('"def"', "Wed, 22 Feb 2023 03:33:00 GMT")})
+    repo.save_validators(
+        "weibin", {"http://x.cn/list": Validators('"def"', "Wed, 22 Feb 2023 03:33:00 GMT")}
+    )
     assert repo.validators(["http://x.cn/list", "http://x.cn/other"]) == {
         "http://x.cn/list": Validators('"def"', "Wed, 22 Feb 2023 03:33:00 GMT")
     }
@@ -87,7 +107,11 @@ def test_crawl_runs(repo: Repository):
 
 def test_first_with_fingerprint_ignores_copies(repo: Repository):
     repo.ensure_portal("weibin")
-    repo.add_announcements([record("http://a.cn/1", fingerprint="f" * 40),
-                            record("http://b.cn/1", fingerprint="f" * 40, duplicate_of="http://a.cn/1")])
+    repo.add_announcements(
+        [
+            record("http://a.cn/1", fingerprint="f" * 40),
+            record("http://b.cn/1", fingerprint="f" * 40, duplicate_of="http://a.cn/1"),
+        ]
+    )
     assert repo.first_with_fingerprint("f" * 40) == "http://a.cn/1"
     assert repo.first_with_fingerprint("0" * 40) is None

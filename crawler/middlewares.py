@@ -1,4 +1,4 @@
-"""Downloader middlewares: page encodings (a portal's override, then detection)."""
+"""Downloader middlewares: the portal's origins (nothing fetched outside them) and page encodings."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,36 @@ MAX_REPLACEMENT_SHARE = 0.01
 def _canonical_encoding(name: str) -> str:
     # GB2312 and GBK pages routinely use characters only GB18030 has
     return "gb18030" if name.lower().replace("-", "") in ("gb2312", "gbk", "cp936") else name
+
+
+class OffsiteRefused(IgnoreRequest):
+    """A request outside the portal's origins; permanent, so not a crawl failure."""
+
+
+class OriginGuardMiddleware:
+    """Refuse every request outside the portal's hosts, ports and http(s), redirects included.
+
+    A portal page linking to ``http://127.0.0.1:<another port>/`` or ``file:///etc/passwd``
+    causes no request.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OriginGuardMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        portal = getattr(self.crawler.spider, "portal", None)
+        if portal is None or portal.allows(request.url):
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govwatch/refused_offsite")
+        logger.warning(
+            "portal %s: refused %s: outside the portal's origins", portal.name, request.url
+        )
+        raise OffsiteRefused(f"outside portal {portal.name}: {request.url}")
 
 
 class EncodingMiddleware:

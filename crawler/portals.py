@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -99,9 +100,39 @@ class Portal(BaseModel):
     def domains(self) -> list[str]:
         """Hosts this portal may fetch from: its own list, or its start URLs' hosts."""
         if self.allowed_domains:
-            return list(self.allowed_domains)
+            return sorted({domain.split(":")[0] for domain in self.allowed_domains})
         hosts = (urlsplit(url).hostname for url in self.start_urls)
         return sorted({h for h in hosts if h})
+
+    @cached_property
+    def _ports(self) -> frozenset[int]:
+        ports = {_port(url) for url in self.start_urls}
+        ports |= {int(d.split(":")[1]) for d in self.allowed_domains or () if ":" in d}
+        if ports & {80, 443}:
+            ports |= {80, 443}  # a portal on the default port may move between http and https
+        return frozenset(ports)
+
+    def allows(self, url: str) -> bool:
+        """True for http(s) URLs on the portal's hosts (or their subdomains) and ports.
+
+        Links to other hosts, other ports of the same host (another service on
+        127.0.0.1, say) and other schemes (file:, ftp:) are never fetched.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        host = parts.hostname
+        if not any(host == d or host.endswith("." + d) for d in self.domains):
+            return False
+        try:
+            return _port(url) in self._ports
+        except ValueError:
+            return False
+
+
+def _port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def load_portals(path: str | Path) -> list[Portal]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +45,8 @@ class Hit:
 
 
 # A handler gets the request path and returns (status, headers, body), or None to fall through.
+# Status RESET makes the server reset the connection instead of answering.
+RESET = 0
 Handler = Callable[[str, dict[str, str]], "tuple[int, dict[str, str], bytes] | None"]
 
 
@@ -113,6 +117,11 @@ class PortalSite:
         status, extra, body = self._respond(path, headers)
         with self._lock:
             self.hits.append(Hit(request.command, path, status))
+        if status == RESET:
+            linger = struct.pack("ii", 1, 0)  # close with RST, not FIN
+            request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            request.close_connection = True
+            return
         try:
             request.send_response(status)
             for name, value in extra.items():

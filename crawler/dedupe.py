@@ -1,50 +1,248 @@
-"""Content fingerprints: an exact hash and a 64-bit simhash of an announcement's body."""
+"""Content fingerprints and near-duplicate detection: the one module that owns dedupe logic.
+
+An exact hash links identical bodies; a MinHash signature over body shingles, cut into LSH
+bands that the store indexes, finds near copies (other boilerplate, another title) among a
+million stored announcements with a few indexed lookups; candidates are then verified on text.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import heapq
+import logging
 import re
 import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
 
 MIN_CHARS = 50  # shorter bodies are not compared: too little text to call two pages copies
-SHINGLE = 4  # characters per shingle; works for Chinese text and English alike
-SKETCH = 256  # shingles kept (the smallest hashes), so cost is bounded for long pages
+# characters per shingle of the normalised body: Chinese text carries a word in two or three
+# characters, Latin text in six or so (spaces and punctuation are gone)
+SHINGLE_CJK = 5
+SHINGLE_LATIN = 10
+MAX_CHARS = 2000  # normalised characters read per body, so cost is bounded for long pages
+BINS = 40  # one-permutation MinHash: one minimum per hash bin
+ROWS = 4  # minimums per LSH band; BINS // ROWS bands are indexed
+SKETCH = 64  # shingle hashes kept (the smallest) for the 64-bit simhash
+# verification of a candidate: shared shingles over the smaller body, and over both
+MIN_CONTAINMENT = 0.8
+MIN_JACCARD = 0.5
+LEAD_CHARS = 300  # where a report says which meeting it is (date, "第N次")
+MAX_CANDIDATES = 20
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# byte slices of a UTF-32 string: shingle i of width w is _SLICES[w][i] (built once, reused)
+_SLICES = {
+    width: [slice(4 * i, 4 * (i + width)) for i in range(MAX_CHARS)]
+    for width in (SHINGLE_CJK, SHINGLE_LATIN)
+}
+# what tells two meetings of one template apart: their dates and ordinals (第23次, 22nd)
+_MARKER = re.compile(
+    r"(?:\d{4}年)?\d{1,2}月\d{1,2}日|(?<![\d月])\d{1,2}日|第[\d一二三四五六七八九十百零〇]+[次届期]|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+_EMPTY = 0xFFFFFFFF
+_MASK64 = (1 << 64) - 1
+
+
+# whitespace and punctuation of the Latin, general, CJK and full-width blocks: deleted by
+# str.translate (far cheaper than a regex); rarer symbols are left to _NOT_WORD
+_DELETE = {
+    c: None
+    for block in (
+        (0, 0x300),
+        (0x2000, 0x2070),
+        (0x3000, 0x3040),
+        (0xFE30, 0xFE70),
+        (0xFF00, 0xFF66),
+    )
+    for c in range(*block)
+    if not chr(c).isalnum()
+}
+_RARE = re.compile(r"[^\w\u0000-\u02ff\u2000-\u206f\u3000-\u303f\ufe30-\ufe6f\uff00-\uff65]")
 
 
 def normalise(body: str) -> str:
     """Lower-cased text with whitespace and punctuation removed."""
-    return _NOT_WORD.sub("", body.lower())
+    text = body.lower().translate(_DELETE)
+    return _NOT_WORD.sub("", text) if _RARE.search(text) else text
 
 
-def fingerprint(body: str) -> str | None:
-    text = normalise(body)
+def fingerprint(body: str, normalised: str | None = None) -> str | None:
+    text = normalise(body) if normalised is None else normalised
     if len(text) < MIN_CHARS:
         return None
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _hash64(shingle: str) -> int:
-    data = shingle.encode("utf-8")
-    return (zlib.crc32(data) << 32) | zlib.crc32(data[::-1])
+def shingles(body: str, normalised: str | None = None) -> set[int]:
+    """crc32 hashes of the normalised body's overlapping character windows (bounded)."""
+    text = (normalise(body) if normalised is None else normalised)[:MAX_CHARS]
+    sample = text[:200]
+    width = SHINGLE_CJK if len(_CJK.findall(sample)) * 3 > len(sample) else SHINGLE_LATIN
+    count = len(text) - width + 1
+    if count <= 0:
+        return set()
+    data = text.encode("utf-32-le")
+    return set(map(zlib.crc32, map(data.__getitem__, _SLICES[width][:count])))
+
+
+def minhash(hashes: Iterable[int]) -> list[int]:
+    """One-permutation MinHash: the smallest hash in each of BINS bins (_EMPTY when none)."""
+    ordered = sorted(hashes, reverse=True)
+    smallest = dict(zip([h % BINS for h in ordered], ordered, strict=True))
+    return [smallest.get(b, _EMPTY) for b in range(BINS)]
+
+
+def bands(signature: Sequence[int]) -> list[int]:
+    """LSH band keys: each ROWS-long slice of the signature hashed to a signed 64-bit int."""
+    keys = []
+    for band in range(len(signature) // ROWS):
+        rows = signature[band * ROWS : (band + 1) * ROWS]
+        if all(r == _EMPTY for r in rows):
+            continue
+        data = band.to_bytes(2, "big") + b"".join(r.to_bytes(4, "big") for r in rows)
+        keys.append(
+            int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+        )
+    return keys
+
+
+def _mix64(value: int) -> int:
+    """splitmix64 finaliser: a 32-bit shingle hash spread over 64 bits."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
+
+
+def simhash_of(hashes: Iterable[int]) -> int | None:
+    """Signed 64-bit simhash over the SKETCH smallest shingle hashes (bit-sliced bit counts)."""
+    sketch = [_mix64(h) for h in heapq.nsmallest(SKETCH, hashes)]
+    if not sketch:
+        return None
+    counters: list[int] = []  # counters[j] holds bit j of every column's count
+    for value in sketch:
+        carry, j = value, 0
+        while carry:
+            if j == len(counters):
+                counters.append(0)
+            counters[j], carry = counters[j] ^ carry, counters[j] & carry
+            j += 1
+    half = len(sketch) // 2
+    result = 0
+    for bit in range(64):
+        count = 0
+        for j, counter in enumerate(counters):
+            count |= ((counter >> bit) & 1) << j
+        if count > half:
+            result |= 1 << bit
+    return result - (1 << 64) if result >= 1 << 63 else result
 
 
 def simhash(body: str) -> int | None:
-    """Signed 64-bit simhash over a bottom-k sketch of the body's character shingles."""
-    text = normalise(body)
-    if len(text) < MIN_CHARS:
+    """Signed 64-bit simhash of the body's shingles (None when too short to compare)."""
+    if len(normalise(body)) < MIN_CHARS:
         return None
-    hashes = {_hash64(text[i : i + SHINGLE]) for i in range(len(text) - SHINGLE + 1)}
-    sketch = heapq.nsmallest(SKETCH, hashes)
-    value = 0
-    for bit in range(64):
-        mask = 1 << bit
-        if 2 * sum(1 for h in sketch if h & mask) > len(sketch):
-            value |= mask
-    return value - (1 << 64) if value >= 1 << 63 else value
+    return simhash_of(shingles(body))
 
 
 def hamming(a: int, b: int) -> int:
-    return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+    return ((a ^ b) & _MASK64).bit_count()
+
+
+def markers(body: str) -> set[str]:
+    """The dates and ordinals in a body's lead: copies share them, sister meetings do not."""
+    return {" ".join(m.lower().split()) for m in _MARKER.findall(body[:LEAD_CHARS])}
+
+
+def same_text(a: str, b: str, a_shingles: set[int] | None = None) -> bool:
+    """True when ``b`` is a copy of ``a``: the same text up to boilerplate, not a sister meeting."""
+    sa = a_shingles if a_shingles is not None else shingles(a)
+    sb = shingles(b)
+    if not sa or not sb:
+        return False
+    shared = len(sa & sb)
+    if shared / min(len(sa), len(sb)) < MIN_CONTAINMENT:
+        return False
+    if shared / len(sa | sb) < MIN_JACCARD:
+        return False
+    ma, mb = markers(a), markers(b)
+    return not (ma and mb and not ma & mb)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored announcement that shares an LSH band with a new one."""
+
+    url: str
+    body: str
+    duplicate_of: str | None
+
+
+@dataclass
+class Signature:
+    """What dedupe stores for one announcement, and the first copy it found, if any."""
+
+    fingerprint: str | None = None
+    simhash: int | None = None
+    bands: list[int] = field(default_factory=list)
+    duplicate_of: str | None = None
+
+
+class Deduplicator:
+    """Links each announcement to the first copy of its text, stored or seen in this crawl.
+
+    ``exact(fingerprint)`` and ``near(band_keys)`` look the store up (the repository's
+    ``first_with_fingerprint`` and ``near_duplicate_candidates``); copies seen in this run but not
+    yet written by the store's batch are kept here.
+    """
+
+    def __init__(
+        self,
+        exact: Callable[[str], str | None],
+        near: Callable[[Sequence[int]], Sequence[Candidate]],
+    ) -> None:
+        self.exact = exact
+        self.near = near
+        self._fingerprints: dict[str, str] = {}
+        self._bands: dict[int, list[Candidate]] = {}
+
+    def check(self, url: str, body: str) -> Signature:
+        text = normalise(body)
+        sig = Signature(fingerprint=fingerprint(body, text))
+        if sig.fingerprint is None:
+            return sig
+        hashes = shingles(body, text)
+        sig.simhash = simhash_of(hashes)
+        sig.bands = bands(minhash(hashes))
+        first = self._fingerprints.get(sig.fingerprint) or self.exact(sig.fingerprint)
+        if first is None:
+            first = self._near_copy(url, body, hashes, sig.bands)
+        if first is not None and first != url:
+            sig.duplicate_of = first
+        else:
+            self._fingerprints[sig.fingerprint] = url
+        entry = Candidate(url, body, sig.duplicate_of)
+        for key in sig.bands:
+            self._bands.setdefault(key, []).append(entry)
+        return sig
+
+    def _near_copy(self, url: str, body: str, hashes: set[int], keys: list[int]) -> str | None:
+        local: dict[str, Candidate] = {}
+        for key in keys:
+            for entry in self._bands.get(key, ()):
+                local.setdefault(entry.url, entry)
+        stored = list(self.near(keys)) if keys else []
+        for candidate in [*stored, *local.values()][: MAX_CANDIDATES * 2]:
+            if candidate.url == url:
+                continue
+            if same_text(body, candidate.body, hashes):
+                logger.debug("%s is a near copy of %s", url, candidate.url)
+                return candidate.duplicate_of or candidate.url
+        return None

@@ -26,6 +26,7 @@ STORED_FIELDS = (
     "fingerprint",
     "simhash",
     "duplicate_of",
+    "bands",  # near-duplicate LSH keys: the repository writes them to their own table
 )
 
 
@@ -52,6 +53,7 @@ class AnnouncementItem:
     fingerprint: str | None = None
     simhash: int | None = None
     duplicate_of: str | None = None
+    bands: list[int] = field(default_factory=list)
 
     def record(self) -> dict[str, Any]:
         """The row to store."""

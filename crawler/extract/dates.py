@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from crawler.extract.patterns import DATE_BANNER, EN_DATE, FULL_DATE, MONTHS, PUBLISHED_LABELS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_HAS_LETTERS = re.compile(r"[A-Za-z]{3}")
 # Portal clocks and time zones drift; anything later than this is a typo or a banner.
 MAX_FUTURE = timedelta(days=1)
 
@@ -38,10 +39,18 @@ def iter_dates(text: str) -> Iterator[tuple[int, datetime]]:
         value = _build(int(match["y"]), int(match["m"]), int(match["d"]), hh, mm, ss)
         if value is not None:
             found.append((match.start(), value))
+    if not _HAS_LETTERS.search(text):
+        yield from found
+        return
     for match in EN_DATE.finditer(text):
         month = MONTHS[(match["mon"] or match["mon2"]).lower()]
         day, year = (match["d1"], match["y1"]) if match["d1"] else (match["d2"], match["y2"])
-        value = _build(int(year), month, int(day))
+        hh, mm, ss = (int(match[g]) if match[g] else 0 for g in ("H", "M", "S"))
+        if match["ampm"] and match["ampm"][0].lower() == "p" and hh < 12:
+            hh += 12
+        if hh > 23 or mm > 59 or ss > 59:
+            hh = mm = ss = 0
+        value = _build(int(year), month, int(day), hh, mm, ss)
         if value is not None:
             found.append((match.start(), value))
     yield from sorted(found, key=lambda pair: pair[0])

@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+
 from scrapy.crawler import Crawler
 
-from crawler.dedupe import fingerprint, simhash
+from crawler.dedupe import Candidate, Deduplicator
 from crawler.items import AnnouncementItem
 from crawler.state import CrawlState
+
+logger = logging.getLogger(__name__)
 
 
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.state = CrawlState.of(crawler)
-        # copies seen in this crawl but perhaps not yet written by the store's batch
-        self.seen: dict[str, str] = {}
+        self.dedupe = Deduplicator(self.state.repo.first_with_fingerprint, self._candidates)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler)
 
+    def _candidates(self, keys: Sequence[int]) -> list[Candidate]:
+        return [Candidate(*row) for row in self.state.repo.near_duplicate_candidates(keys)]
+
     def process_item(self, item: AnnouncementItem) -> AnnouncementItem:
-        item.fingerprint = fingerprint(item.body)
-        item.simhash = simhash(item.body)
-        if item.fingerprint is None:
-            return item
-        first = self.seen.get(item.fingerprint) or self.state.repo.first_with_fingerprint(
-            item.fingerprint
-        )
-        if first and first != item.url:
-            item.duplicate_of = first
+        signature = self.dedupe.check(item.url, item.body)
+        item.fingerprint = signature.fingerprint
+        item.simhash = signature.simhash
+        item.bands = signature.bands
+        item.duplicate_of = signature.duplicate_of
+        if item.duplicate_of:
+            logger.debug("portal %s: %s is a copy of %s", item.portal, item.url, item.duplicate_of)
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("govwatch/duplicates")
-        else:
-            self.seen[item.fingerprint] = item.url
         return item

@@ -1,0 +1,149 @@
+"""Article fields on the page templates govwatch reads (TRS, Hanweb, ASP, WordPress mirrors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from parsel import Selector
+
+from crawler.demo.site import SiteArticle, SiteStyle, article_page
+from crawler.extract.article import extract_article, strip_site_name
+from crawler.extract.dates import SHANGHAI, find_published
+from crawler.extract.meeting import meeting_facts
+
+PARAGRAPHS = (
+    "2月20日上午，渭滨区召开政府系统“三年”活动暨重点工作安排推进会。",
+    "区长吴玉新出席会议并讲话。副区长廖小霞、赵英凯出席会议。",
+)
+
+
+def extract(html: str, url: str = "http://www.weibin.gov.cn/xwzx/zwdt/1.html", **kwargs):
+    return extract_article(Selector(text=html), url, **kwargs)
+
+
+def test_trs_page_with_banner_sidebar_and_print_widgets():
+    latest = [
+        SiteArticle(slug=f"s{i}", title=f"其他会议{i}", published="2023-03-05 10:00", paragraphs=())
+        for i in range(5)
+    ]
+    article = SiteArticle(
+        slug="x",
+        title="渭滨区召开重点工作安排推进会",
+        published="2023-02-22 11:33",
+        paragraphs=PARAGRAPHS,
+        source="渭滨区人民政府",
+        attachments=("/files/plan.pdf", "list.xlsx"),
+    )
+    found = extract(article_page(SiteStyle(), article, latest))
+    assert found.title == "渭滨区召开重点工作安排推进会"
+    assert found.published_at == datetime(2023, 2, 22, 11, 33, tzinfo=SHANGHAI)
+    assert found.source == "渭滨区人民政府"
+    assert found.body.split("\n")[:2] == list(PARAGRAPHS)
+    assert "打印本页" not in found.body and "其他会议" not in found.body
+    assert found.attachments == [
+        "http://www.weibin.gov.cn/files/plan.pdf",
+        "http://www.weibin.gov.cn/xwzx/zwdt/list.xlsx",
+    ]
+
+
+def test_no_publish_date_from_a_banner_or_a_sidebar():
+    html = """<html><head><title>Our county held a review meeting - Zizhou</title></head><body>
+    <div class="topbar">Today is 2020-8-28</div>
+    <div class="crumb">index/ Government Affairs Openness / Key Projects / article</div>
+    <h1>Our county held a review meeting</h1>
+    <div class="text"><p>On July 18, our county held a review meeting on key work in the second
+    quarter of 2022. Feng Jie, Secretary of the county Party committee, attended and spoke.</p></div>
+    <div class="right"><h3>Latest</h3><ul><li><a href="/2">Another meeting</a> 2023-03-01</li></ul></div>
+    </body></html>"""
+    found = extract(html)
+    assert found.title == "Our county held a review meeting"
+    assert found.published_at is None
+    assert found.body.startswith("On July 18")
+    assert "Today is" not in found.body and "Another meeting" not in found.body
+    assert find_published("今天是2020年8月28日 星期五 发布时间：2023-02-22") == datetime(
+        2023, 2, 22, tzinfo=SHANGHAI
+    )
+
+
+def test_wordpress_mirror_info_lines_and_comment_form():
+    html = """<html><head><title>Untitled – Fuxin News</title>
+    <meta property="og:title" content="The municipal government held an enlarged meeting – Fuxin News">
+    </head><body><header class="site-header"><nav><a href="/">Home</a></nav></header>
+    <article><div class="entry-content"><p>Date: 2023-02-21</p><p>Source: Fuxin News Network</p>
+    <p>Editor in charge: Liu Dongmei</p><p>On February 20, the municipal government held an
+    enlarged meeting of the party group.</p><p>Lin Aimin presided over the meeting.</p></div>
+    <div id="comments"><h3>Leave a Comment</h3><form><textarea></textarea></form>
+    <p>This site uses Akismet to reduce spam.</p></div></article></body></html>"""
+    found = extract(html, list_title="The municipal government held an enlarged meeting")
+    assert found.title == "The municipal government held an enlarged meeting"
+    assert found.published_at == datetime(2023, 2, 21, tzinfo=SHANGHAI)
+    assert found.source == "Fuxin News Network"
+    assert found.body.startswith("On February 20")
+    assert "Akismet" not in found.body and "Leave a Comment" not in found.body
+    assert "Editor in charge" not in found.body
+
+
+def test_title_from_list_link_when_the_page_has_none():
+    html = (
+        "<html><body><div id='zoom'><p>"
+        + "县政府召开常务会议，研究部署重点工作。" * 3
+        + "</p></div></body></html>"
+    )
+    assert (
+        extract(html, list_title="县政府召开第十一次常务会议").title == "县政府召开第十一次常务会议"
+    )
+
+
+def test_gb2312_era_table_page_with_br_separated_text():
+    html = """<html><head><title>关于召开全县安全生产工作会议的通知</title></head><body><form id="form1">
+    <table><tr><td>某某县人民政府</td><td>今天是：2020年8月28日</td></tr></table>
+    <table><tr><td class="biaoti"><b>关于召开全县安全生产工作会议的通知</b></td></tr>
+    <tr><td>发布时间：2022-12-28 作者：县政府办</td></tr>
+    <tr><td class="zw">各乡镇人民政府，县直各部门：<br>经县政府研究，定于1月5日上午9时召开全县安全生产工作会议。
+    <br>一、参会人员：各乡镇分管负责同志。<br>某某县人民政府办公室</td></tr></table>
+    <table><tr><td><a href="/">首页</a> | 版权所有</td></tr></table></form></body></html>"""
+    found = extract(html)
+    assert found.title == "关于召开全县安全生产工作会议的通知"
+    assert found.published_at == datetime(2022, 12, 28, tzinfo=SHANGHAI)
+    assert found.body.split("\n")[0] == "各乡镇人民政府，县直各部门："
+    assert "版权所有" not in found.body
+
+
+def test_strip_site_name():
+    assert strip_site_name("渭滨区召开推进会_渭滨区人民政府") == "渭滨区召开推进会"
+    assert (
+        strip_site_name("Weibin held a meeting – Baoji Government Portal")
+        == "Weibin held a meeting"
+    )
+    assert strip_site_name("县政府召开常务会议") == "县政府召开常务会议"
+    assert strip_site_name("首页 | 县政府召开常务会议 | 某某县人民政府") == "县政府召开常务会议"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *"<>/=\"' \n",
+                *("<p>", "</p>", "<div class='TRS_Editor'>", "</div>", "<br>", "<h1>", "</h1>"),
+                *("<title>", "</title>", "<meta name='PubDate' content='", "On the 22nd"),
+                *"会议召开主持讲话出席日月年今天是2023-01:：，。、",
+                "Today is",
+            ]
+        )
+        | st.text(max_size=5),
+        max_size=120,
+    ).map("".join)
+)
+def test_extractors_never_raise(html: str):
+    found = extract(html or "<html></html>")
+    facts = meeting_facts(found.title, found.body, found.published_at)
+    assert isinstance(found.body, str) and isinstance(facts.speakers, list)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300), st.one_of(st.none(), st.datetimes(timezones=st.just(SHANGHAI))))
+def test_meeting_facts_never_raise_on_any_text(text: str, published: datetime | None):
+    meeting_facts(text[:40], text, published)

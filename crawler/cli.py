@@ -1,4 +1,4 @@
-"""The ``govwatch`` command: crawl, export, portal list/check, demo (see ``govwatch --help``)."""
+"""The ``govwatch`` command: crawl, export, portal, demo, run, status, alerts (``--help``)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,23 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from crawler.exceptions import GovwatchError
 from crawler.portals import Portal, find_portal, load_portals
+from scheduler.exceptions import SchedulerError
 from storage.exceptions import StorageError
+
+if TYPE_CHECKING:
+    from scheduler.config import AlertsConfig, Settings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB = "sqlite:///govwatch.db"
 DEFAULT_PORTALS = "portals.yaml"
+DEFAULT_ALERTS = "alerts.yaml"
 
 
 # -- common options --------------------------------------------------------------
@@ -144,6 +149,212 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.workdir), args.db, sys.stdout)
 
 
+# -- the daemon and alerts (scheduler/) ---------------------------------------------
+
+
+def alerts_path(args: argparse.Namespace) -> tuple[Path, bool]:
+    """The alert file, and whether it was named (--alerts, GOVWATCH_ALERTS) or defaulted."""
+    named = args.alerts or os.environ.get("GOVWATCH_ALERTS")
+    return Path(named or DEFAULT_ALERTS), bool(named)
+
+
+def load_alerts(path: Path) -> AlertsConfig:
+    """The alert file, validated like the portal file: errors name file, entry and field."""
+    from crawler.configfile import entry_label, read_yaml, unique_names, validate_entry
+    from crawler.exceptions import ConfigError
+    from scheduler.config import AlertsConfig, Subscription
+
+    data = read_yaml(path)
+    if data is None:
+        return AlertsConfig()
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping (smtp, admin, subscriptions), got {type(data).__name__}"
+        )
+    entries = data.get("subscriptions") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: field 'subscriptions': expected a list of subscriptions")
+    subscriptions = [
+        validate_entry(Subscription, path, entry_label(i, entry), entry)
+        for i, entry in enumerate(entries)
+    ]
+    unique_names(path, [s.name for s in subscriptions], "subscription")
+    top = validate_entry(AlertsConfig, path, "top level", {**data, "subscriptions": []})
+    return top.model_copy(update={"subscriptions": subscriptions})
+
+
+def alerts_config(args: argparse.Namespace) -> AlertsConfig:
+    """The alert file's configuration; none at the default path means no alerts."""
+    from scheduler.config import AlertsConfig
+
+    path, named = alerts_path(args)
+    if not named and not path.exists():
+        logger.info("no %s: no subscriptions, no admin", path)
+        return AlertsConfig()
+    return load_alerts(path)
+
+
+def scheduler_settings() -> Settings:
+    from scheduler.config import Settings
+
+    return Settings.from_env(os.environ)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the daemon: schedule every portal, crawl, send alerts, until stopped."""
+    from scheduler.daemon import Daemon
+    from storage import Repository
+
+    settings = scheduler_settings()
+    portals = portals_path(args).resolve()
+    crawl = [sys.executable, "-m", "crawler.cli", "--portals", str(portals)]
+    if args.verbose or args.quiet:
+        crawl.append("--verbose" if args.verbose else "--quiet")
+    repo = Repository.open(db_url(args))
+    try:
+        daemon = Daemon(
+            settings,
+            repo,
+            load_portals=lambda: load_portals(portals),
+            load_alerts=lambda: alerts_config(args),
+            crawl_command=lambda name: [*crawl, "crawl", name],
+            watched=[portals, alerts_path(args)[0].resolve()],
+            # crawls get the database URL in their environment: a password stays out of `ps`
+            env={**os.environ, "GOVWATCH_DB": db_url(args)},
+        )
+        return daemon.run()
+    finally:
+        repo.close()
+
+
+def _local(value: datetime | None, settings: Settings) -> str:
+    return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Show each portal's health, last and next run, last new meeting, and the outbox."""
+    from crawler.tables import format_table
+    from scheduler.status import outbox_status, portal_status
+    from storage import Repository
+
+    settings = scheduler_settings()
+    portals = selected_portals(args)
+    repo = Repository.open(db_url(args))
+    try:
+        rows = portal_status(repo, portals, settings.zone)
+        outbox = outbox_status(repo)
+    finally:
+        repo.close()
+    headers = ("portal", "health", "last run", "next run", "last meeting", "stored", "meetings")
+    table = [
+        (
+            r.name,
+            r.health,
+            r.last_run,
+            _local(r.next_run, settings),
+            _local(r.last_meeting, settings),
+            r.announcements,
+            r.meetings,
+        )
+        for r in rows
+    ]
+    print(format_table(headers, table))
+    for r in rows:
+        if r.problem:
+            print(f"\n{r.name}: {r.problem}")
+    counts = outbox.messages
+    print(
+        f"\nalert emails: {counts.get('pending', 0)} pending, {counts.get('failed', 0)} given up, "
+        f"{counts.get('sent', 0)} sent; {outbox.unmatched} new announcements not matched yet; "
+        f"{sum(outbox.waiting.values())} waiting for a digest"
+    )
+    return 0
+
+
+def cmd_alerts_test(args: argparse.Namespace) -> int:
+    """Send a test email to ADDRESS with the SMTP settings of alerts.yaml."""
+    from scheduler.config import check_address
+    from scheduler.daemon import make_mailer
+    from scheduler.emails import test_message
+
+    settings = scheduler_settings()
+    alerts = alerts_config(args)
+    mailer = make_mailer(alerts, settings, os.environ)
+    if mailer is None:
+        raise GovwatchError(f"{alerts_path(args)[0]}: no smtp section, so no mail can be sent")
+    try:
+        address = check_address(args.address)
+    except ValueError as exc:
+        raise GovwatchError(str(exc)) from None
+    sender = alerts.smtp.sender if alerts.smtp else "govwatch@govwatch.invalid"
+    message = test_message(address, sender, sender.rsplit("@", 1)[1], datetime.now(UTC))
+    with mailer.connect() as connection:
+        connection.send(message)
+    print(f"test email sent to {address} via {mailer.describe()}")
+    return 0
+
+
+def cmd_alerts_pending(args: argparse.Namespace) -> int:
+    """List alert emails not sent yet, and those given up, with their last error."""
+    from crawler.tables import format_table
+    from scheduler.status import outbox_status
+    from storage import Repository
+    from storage.outbox import AlertStore
+
+    settings = scheduler_settings()
+    repo = Repository.open(db_url(args))
+    try:
+        messages = AlertStore(repo).messages()
+        outbox = outbox_status(repo)
+    finally:
+        repo.close()
+    rows = [
+        (
+            m.id,
+            "given up" if m.status == "failed" else m.status,
+            ", ".join(m.recipients),
+            m.attempts,
+            _local(m.queued_at, settings),
+            _local(m.next_attempt_at, settings) if m.status == "pending" else "",
+            m.last_error or "",
+            m.subject,
+        )
+        for m in messages
+    ]
+    headers = ("id", "status", "to", "attempts", "queued", "next try", "last error", "subject")
+    if rows:
+        print(format_table(headers, rows, limit=60))
+    else:
+        print("no alert email is waiting")
+    if outbox.unmatched or outbox.waiting:
+        waiting = ", ".join(f"{name}: {n}" for name, n in sorted(outbox.waiting.items()))
+        print(
+            f"{outbox.unmatched} new announcements not matched yet; "
+            f"waiting for a digest: {waiting or 'none'}"
+        )
+    return 0
+
+
+def cmd_alerts_resend(args: argparse.Namespace) -> int:
+    """Queue alert email ID again (a given-up or a sent one); the daemon sends it."""
+    from storage import Repository
+    from storage.outbox import AlertStore
+
+    settings = scheduler_settings()
+    repo = Repository.open(db_url(args))
+    try:
+        message = AlertStore(repo).requeue(args.id, datetime.now(UTC))
+    finally:
+        repo.close()
+    if message is None:
+        raise GovwatchError(f"no alert email #{args.id} (see `govwatch alerts pending`)")
+    print(
+        f"email #{message.id} to {', '.join(message.recipients)} queued again: "
+        f"a running daemon sends it within {settings.send_interval:g}s"
+    )
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------
 
 
@@ -254,6 +465,28 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the demo writes its portal file and database (default: govwatch-demo)",
     )
+
+    add("run", cmd_run)
+    add("status", cmd_status)
+    alerts = sub.add_parser(
+        "alerts",
+        help="alert emails: test, pending, resend",
+        description="Alert emails.",
+        parents=[common],
+    )
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
+    for name, func in (
+        ("test", cmd_alerts_test),
+        ("pending", cmd_alerts_pending),
+        ("resend", cmd_alerts_resend),
+    ):
+        help_text = (func.__doc__ or "").strip()
+        p = alerts_sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(func=func)
+        if name == "test":
+            p.add_argument("address", metavar="ADDRESS", help="where to send the test email")
+        elif name == "resend":
+            p.add_argument("id", type=int, metavar="ID", help="the email's id (alerts pending)")
     return parser
 
 
@@ -261,7 +494,9 @@ class _LibraryNoise(logging.Filter):
     """Scrapy's and Alembic's info lines (middleware lists, stats dumps) only with --verbose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        library = record.name.startswith(("scrapy", "alembic", "twisted", "py.warnings"))
+        library = record.name.startswith(
+            ("scrapy", "alembic", "twisted", "py.warnings", "apscheduler")
+        )
         return not library or record.levelno >= logging.WARNING
 
 
@@ -288,6 +523,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         print(f"govwatch: {exc}", file=sys.stderr)
         return 1
+    except SchedulerError as exc:
+        print(f"govwatch: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
 

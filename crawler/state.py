@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 FINISHED = "finished"  # every list page walked, every article request answered
 PARTIAL = "partial"  # finished, but some article requests failed: walk everything next time
 FAILED = "failed"
+# answers that look like a block or a bot challenge, for portal health (scheduler.health)
+BLOCKED_STATUSES = (403, 412, 521)
 
 _repositories: dict[str, Repository] = {}
 
@@ -69,7 +71,8 @@ class CrawlState:
         self.portal = portal
         self.repo.ensure_portal(portal.name, portal.title, portal.region)
         last = self.repo.last_run(portal.name)
-        self.baseline = last is None
+        # until one crawl got to its end, new records are the portal's back catalogue
+        self.baseline = not self.repo.has_completed_run(portal.name)
         self.incremental = not self.settings.full and last is not None and last.status == FINISHED
         if last is not None and last.status != FINISHED and not self.settings.full:
             logger.info(
@@ -81,6 +84,14 @@ class CrawlState:
         self.run_id = self.repo.start_run(portal.name, full=not self.incremental)
         if self.incremental:
             self._validators = self.repo.validators(portal.start_urls)
+
+    @property
+    def enqueue_alerts(self) -> bool:
+        """Whether records stored now are queued for alerts: not on a baseline crawl,
+        unless the portal says ``alert_on_first_crawl``; never in `portal check`."""
+        if self.portal is None or self.settings.check_articles:
+            return False
+        return not self.baseline or self.portal.alert_on_first_crawl
 
     # -- used by the spider ------------------------------------------------------
 
@@ -144,6 +155,13 @@ class CrawlState:
             new_records=int(stats.get_value("govwatch/stored", 0)),
             errors=int(stats.get_value("govwatch/errors", 0)),
             message=None if reason == "finished" else reason,
+            list_pages=int(stats.get_value("govwatch/list_pages", 0)),
+            empty_list_pages=int(stats.get_value("govwatch/empty_list_pages", 0)),
+            not_modified=int(stats.get_value("govwatch/list_not_modified", 0)),
+            blocked=sum(
+                int(stats.get_value(f"downloader/response_status_count/{code}", 0))
+                for code in BLOCKED_STATUSES
+            ),
         )
         logger.info(
             "portal %s: run #%s %s: %s new, %s requests, %s errors",

@@ -1,11 +1,11 @@
-"""SQLAlchemy 2 models: portals, announcements, list-page validators and crawl runs."""
+"""SQLAlchemy 2 models: portals, announcements, list-page validators, crawl runs, alerts."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -28,6 +28,9 @@ class Portal(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # cookies a browser earned passing the portal's JS challenge (migration 0004), reused by
+    # plain requests until they expire: Playwright's dicts (name, value, domain, path, expires)
+    browser_cookies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class Announcement(Base):
@@ -60,6 +63,21 @@ class Announcement(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 
 
+class AnnouncementBand(Base):
+    """One LSH band key of an announcement's MinHash (migration 0002): near copies share one.
+
+    crawler.dedupe computes the keys; looking a new body's keys up here finds its candidate
+    copies among a million stored announcements through one index.
+    """
+
+    __tablename__ = "announcement_bands"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+
+
 class ListPage(Base):
     """HTTP validators of a list page, for conditional GET on the next crawl."""
 
@@ -89,3 +107,81 @@ class CrawlRun(Base):
     new_records: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    # what portal health looks at: list pages parsed, those without a single article link,
+    # those answered 304, and responses that look like a block (HTTP 403/412/521)
+    list_pages: Mapped[int] = mapped_column(default=0, server_default="0")
+    empty_list_pages: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_modified: Mapped[int] = mapped_column(default=0, server_default="0")
+    blocked: Mapped[int] = mapped_column(default=0, server_default="0")
+    # why this run needed Chromium (render: js, a JS challenge, an empty list shell), or None
+    rendering: Mapped[str | None] = mapped_column(Text)  # migration 0004
+
+
+# -- alerts (migration 0003; written by storage.outbox) ------------------------------
+
+
+class AlertEvent(Base):
+    """A new announcement to match against subscriptions, written with the announcement."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), unique=True)
+    created_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class AlertMessage(Base):
+    """One email in the outbox, rendered once; its key makes it unique, its Message-ID fixed."""
+
+    __tablename__ = "alert_messages"
+    __table_args__ = (Index("ix_alert_messages_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # instant:<subscription>:<announcement id> | digest:<subscription>:<first delivery id>
+    # | health:<portal>:<change number>
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # instant | digest | health
+    subscription: Mapped[str | None] = mapped_column(String(100))
+    recipients: Mapped[list[str]]
+    message_id: Mapped[str] = mapped_column(String(200))  # the Message-ID header
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    queued_at: Mapped[datetime]  # creation, or the last `alerts resend`: gives up from here
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertDelivery(Base):
+    """One announcement for one subscription: unique, so nobody hears of it twice."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription", "announcement_id", name="uq_alert_deliveries"),
+        Index("ix_alert_deliveries_waiting", "subscription", "message"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription: Mapped[str] = mapped_column(String(100))
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"))
+    # the email that carries it; None while it waits for its subscription's digest
+    message: Mapped[int | None] = mapped_column(ForeignKey("alert_messages.id"))
+    created_at: Mapped[datetime]
+
+
+class PortalHealth(Base):
+    """A portal's health as last judged from its crawl runs; ``changes`` counts transitions."""
+
+    __tablename__ = "portal_health"
+
+    portal: Mapped[str] = mapped_column(ForeignKey("portals.name"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))  # ok | broken
+    reason: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[datetime]
+    last_run_id: Mapped[int | None]
+    changes: Mapped[int] = mapped_column(default=0)

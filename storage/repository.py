@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from storage.db import connect, migrate, safe_url
 from storage.exceptions import StorageUnavailable
-from storage.models import Announcement, CrawlRun, ListPage, Portal
+from storage.models import AlertEvent, Announcement, AnnouncementBand, CrawlRun, ListPage, Portal
 
 logger = logging.getLogger(__name__)
 
@@ -121,25 +121,80 @@ class Repository:
         with self.session() as session:
             return session.scalar(stmt)
 
-    def add_announcements(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
+    def near_duplicate_candidates(
+        self, keys: Sequence[int], limit: int = 20
+    ) -> list[tuple[str, str, str | None]]:
+        """(url, body, duplicate_of) of stored announcements sharing an LSH band key with
+        ``keys``: most shared keys first, then the earliest. One indexed lookup per call."""
+        if not keys:
+            return []
+        shared = func.count(AnnouncementBand.key).label("shared")
+        matches = (
+            select(AnnouncementBand.announcement_id, shared)
+            .where(AnnouncementBand.key.in_(list(dict.fromkeys(keys))))
+            .group_by(AnnouncementBand.announcement_id)
+            .order_by(shared.desc(), AnnouncementBand.announcement_id)
+            .limit(limit)
+            .subquery()
+        )
+        stmt = (
+            select(Announcement.url, Announcement.body, Announcement.duplicate_of)
+            .join(matches, matches.c.announcement_id == Announcement.id)
+            .order_by(matches.c.shared.desc(), Announcement.id)
+        )
+        with self.session() as session:
+            return [(row.url, row.body, row.duplicate_of) for row in session.execute(stmt)]
+
+    def add_announcements(
+        self, records: Sequence[Mapping[str, Any]], enqueue_alerts: bool = False
+    ) -> list[str]:
         """Insert a batch in one transaction; URLs already stored are skipped, not doubled.
 
+        With ``enqueue_alerts`` each new announcement that is not a duplicate gets its alert
+        event (see storage.outbox) in the same transaction: stored means queued for alerts.
         Returns the URLs that were new.
         """
         if not records:
             return []
         now = utcnow()
-        rows = [{"first_seen_at": now, **record} for record in records]
+        # "bands": near-duplicate LSH keys (crawler.dedupe), stored in their own indexed table
+        bands = {
+            record["url"]: list(dict.fromkeys(record.get("bands") or ())) for record in records
+        }
+        rows = [
+            {"first_seen_at": now, **{k: v for k, v in record.items() if k != "bands"}}
+            for record in records
+        ]
         inserted: list[str] = []
         with self.session.begin() as session:
             for chunk in _chunks(rows, 100):
+                # executemany ("insertmanyvalues"): one cached statement, not one multi-row
+                # VALUES compiled afresh for every batch (docs/performance.md)
                 stmt = (
                     self._insert(Announcement)
-                    .values(list(chunk))
                     .on_conflict_do_nothing(index_elements=["url"])
-                    .returning(Announcement.url)
+                    .returning(Announcement.id, Announcement.url, Announcement.duplicate_of)
                 )
-                inserted.extend(session.scalars(stmt))
+                new = session.execute(stmt, list(chunk)).all()
+                inserted.extend(row.url for row in new)
+                band_rows = [
+                    {"announcement_id": row.id, "key": key}
+                    for row in new
+                    for key in bands.get(row.url, ())
+                ]
+                if band_rows:
+                    session.execute(self._insert(AnnouncementBand), band_rows)
+                events = [
+                    {"announcement_id": row.id, "created_at": now}
+                    for row in new
+                    if enqueue_alerts and row.duplicate_of is None
+                ]
+                if events:
+                    session.execute(
+                        self._insert(AlertEvent)
+                        .values(events)
+                        .on_conflict_do_nothing(index_elements=["announcement_id"])
+                    )
         return inserted
 
     def export(
@@ -216,7 +271,12 @@ class Repository:
         new_records: int = 0,
         errors: int = 0,
         message: str | None = None,
+        list_pages: int = 0,
+        empty_list_pages: int = 0,
+        not_modified: int = 0,
+        blocked: int = 0,
     ) -> None:
+        """Record how a run ended, with the counters portal health reads (scheduler.health)."""
         stmt = (
             update(CrawlRun)
             .where(CrawlRun.id == run_id)
@@ -227,6 +287,10 @@ class Repository:
                 new_records=new_records,
                 errors=errors,
                 message=message,
+                list_pages=list_pages,
+                empty_list_pages=empty_list_pages,
+                not_modified=not_modified,
+                blocked=blocked,
             )
         )
         with self.session.begin() as session:
@@ -238,6 +302,50 @@ class Repository:
             stmt = stmt.where(CrawlRun.id != exclude)
         with self.session() as session:
             return session.scalar(stmt.order_by(CrawlRun.id.desc()).limit(1))
+
+    def mark_rendered(self, run_id: int, reason: str) -> None:
+        """Record why a run needed a browser (portal health: the portal needs rendering)."""
+        stmt = update(CrawlRun).where(CrawlRun.id == run_id).values(rendering=reason)
+        with self.session.begin() as session:
+            session.execute(stmt)
+
+    def browser_cookies(self, portal: str) -> list[dict[str, Any]]:
+        """The cookies a browser last earned on ``portal`` (expired ones included)."""
+        stmt = select(Portal.browser_cookies).where(Portal.name == portal)
+        with self.session() as session:
+            return list(session.scalar(stmt) or [])
+
+    def save_browser_cookies(self, portal: str, cookies: Sequence[Mapping[str, Any]]) -> None:
+        stmt = (
+            update(Portal)
+            .where(Portal.name == portal)
+            .values(browser_cookies=[dict(c) for c in cookies])
+        )
+        with self.session.begin() as session:
+            session.execute(stmt)
+
+    def has_completed_run(self, portal: str) -> bool:
+        """Whether a crawl of ``portal`` ever got to its end (finished or partial)."""
+        stmt = select(CrawlRun.id).where(
+            CrawlRun.portal == portal, CrawlRun.status.in_(("finished", "partial"))
+        )
+        with self.session() as session:
+            return session.scalar(stmt.limit(1)) is not None
+
+    def fail_unfinished_runs(self, portal: str, since: datetime, message: str) -> int:
+        """Mark runs of ``portal`` started at or after ``since`` and still running as failed
+        (their process was killed); returns how many."""
+        stmt = (
+            update(CrawlRun)
+            .where(
+                CrawlRun.portal == portal,
+                CrawlRun.status == "running",
+                CrawlRun.started_at >= since,
+            )
+            .values(status="failed", finished_at=utcnow(), message=message)
+        )
+        with self.session.begin() as session:
+            return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def runs(self, portal: str | None = None, limit: int = 20) -> list[CrawlRun]:
         stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)

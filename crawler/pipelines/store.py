@@ -34,7 +34,9 @@ class StorePipeline:
             return
         batch, self.pending = self.pending, []
         records = [{**item.record(), "run_id": self.state.run_id} for item in batch]
-        inserted = self.state.repo.add_announcements(records)
+        inserted = self.state.repo.add_announcements(
+            records, enqueue_alerts=self.state.enqueue_alerts
+        )
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govwatch/stored", len(inserted))
         skipped = len(batch) - len(inserted)

@@ -1,0 +1,363 @@
+"""`govwatch run`: schedule every portal, crawl, judge health, send alerts, until stopped.
+
+Crawl and digest jobs live in the database (APScheduler's SQL job store); see :class:`Daemon`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from scheduler import jobs
+from scheduler.config import AlertsConfig, PortalSpec, Settings
+from scheduler.health import HealthMonitor
+from scheduler.mailer import FakeMailer, Mailer, SmtpMailer
+from scheduler.outbox import Outbox
+from scheduler.runner import CrawlRunner
+from scheduler.triggers import crawl_trigger, digest_trigger, restart_time
+from storage.exceptions import StorageError
+from storage.outbox import AlertStore
+from storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+JOBS_TABLE = "apscheduler_jobs"
+STORED = "default"  # crawl and digest jobs, in the database
+MEMORY = "memory"  # the sender, rebuilt at every start
+CRAWLS = "crawls"  # the executor crawls run in: at most max_crawls threads, one process each
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Config:
+    """One consistent configuration: what is scheduled and who is told."""
+
+    portals: dict[str, PortalSpec]
+    alerts: AlertsConfig
+    mailer: Mailer | None
+
+
+def make_mailer(alerts: AlertsConfig, settings: Settings, env: Mapping[str, str]) -> Mailer | None:
+    if settings.mail_fake:
+        return FakeMailer()
+    if alerts.smtp is None:
+        return None
+    return SmtpMailer.from_env(alerts.smtp, env)
+
+
+def make_scheduler(repo: Repository, settings: Settings) -> BackgroundScheduler:
+    return BackgroundScheduler(
+        jobstores={
+            STORED: SQLAlchemyJobStore(engine=repo.engine, tablename=JOBS_TABLE),
+            MEMORY: MemoryJobStore(),
+        },
+        executors={
+            "default": ThreadPoolExecutor(4),
+            CRAWLS: ThreadPoolExecutor(settings.max_crawls),
+        },
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(settings.misfire_grace),
+        },
+        timezone=settings.zone,
+    )
+
+
+class Daemon:
+    """APScheduler 3 in a background thread; jobs in the same database survive restarts.
+
+    ``coalesce``, ``max_instances=1`` and a misfire grace time apply to every job. The main
+    thread only waits for signals: SIGHUP, or a changed portals.yaml or alerts.yaml, reloads
+    (a malformed file is logged and the last good configuration kept); SIGTERM and SIGINT
+    stop new crawls, stop running ones and leave the outbox consistent (each of its steps is
+    a transaction). One daemon per database: a second one is refused.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        repo: Repository,
+        load_portals: Callable[[], Sequence[PortalSpec]],
+        load_alerts: Callable[[], AlertsConfig],
+        crawl_command: Callable[[str], Sequence[str]],
+        watched: Sequence[Path] = (),
+        env: Mapping[str, str] | None = None,  # of the crawl processes; the SMTP password
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.store = AlertStore(repo)
+        self.load_portals = load_portals
+        self.load_alerts = load_alerts
+        self.watched = list(watched)
+        self.env = dict(os.environ if env is None else env)
+        self.clock = clock
+        self.runner = CrawlRunner(repo, settings, crawl_command, clock, self.env)
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+        self._reload_requested = False
+        self._deliver_lock = threading.Lock()
+        self._deliver_again = threading.Event()
+        self.config = Config({}, AlertsConfig(), None)
+        self.outbox = Outbox(self.store, settings, self.config.alerts, None, clock, self.stopping)
+        self.health = HealthMonitor(repo, self.store, settings, self.config.alerts, clock)
+        self.scheduler = make_scheduler(repo, settings)
+
+    # -- configuration ----------------------------------------------------------------
+
+    def load(self) -> Config:
+        """Read portals.yaml and alerts.yaml; raises whatever their loaders raise."""
+        portals = {portal.name: portal for portal in self.load_portals()}
+        alerts = self.load_alerts()
+        for subscription in alerts.subscriptions:
+            for name in subscription.portals or ():
+                if name not in portals:
+                    logger.warning(
+                        "subscription %s names portal %r, which portals.yaml does not define",
+                        subscription.name,
+                        name,
+                    )
+        return Config(portals, alerts, make_mailer(alerts, self.settings, self.env))
+
+    def apply(self, config: Config, startup: bool = False) -> None:
+        """Make ``config`` current: swap the outbox and health monitor, sync the jobs."""
+        self.config = config
+        self.outbox = Outbox(
+            self.store, self.settings, config.alerts, config.mailer, self.clock, self.stopping
+        )
+        self.health = HealthMonitor(self.repo, self.store, self.settings, config.alerts, self.clock)
+        self.sync_jobs(startup)
+
+    def reload(self) -> bool:
+        """Load the configuration again; on any error keep the last good one."""
+        try:
+            config = self.load()
+        except Exception as exc:  # a config loader's error, whatever its type: log, carry on
+            logger.error("%s; keeping the last good configuration", exc)
+            return False
+        self.apply(config)
+        logger.info(
+            "configuration reloaded: %d portals, %d subscriptions",
+            len(config.portals),
+            len(config.alerts.subscriptions),
+        )
+        return True
+
+    def _stamps(self) -> list[tuple[int, int] | None]:
+        stamps: list[tuple[int, int] | None] = []
+        for path in self.watched:
+            try:
+                stat = path.stat()
+                stamps.append((stat.st_mtime_ns, stat.st_size))
+            except OSError:
+                stamps.append(None)
+        return stamps
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    def wanted_jobs(self) -> dict[str, dict[str, Any]]:
+        """Every stored job the configuration asks for, by id, as add_job arguments."""
+        wanted: dict[str, dict[str, Any]] = {}
+        for portal in self.config.portals.values():
+            wanted[f"crawl:{portal.name}"] = {
+                "func": jobs.CRAWL,
+                "trigger": crawl_trigger(portal, self.settings),
+                "args": [portal.name],
+                "name": f"crawl {portal.name} ({portal.schedule})",
+                "executor": CRAWLS,
+            }
+        for subscription in self.config.alerts.subscriptions:
+            if subscription.mode != "digest":
+                continue
+            when = subscription.digest_at or f"every {subscription.digest_every}"
+            wanted[f"digest:{subscription.name}"] = {
+                "func": jobs.DIGEST,
+                "trigger": digest_trigger(subscription, self.settings),
+                "args": [subscription.name],
+                "name": f"digest {subscription.name} ({when})",
+            }
+        return wanted
+
+    def sync_jobs(self, startup: bool = False) -> None:
+        """Add, reschedule and remove stored jobs to match the configuration.
+
+        An unchanged job keeps its next run time; at startup, one that fell due while the
+        daemon was down is spread over ``start_spread`` instead of all firing at once.
+        """
+        wanted = self.wanted_jobs()
+        existing = {job.id: job for job in self.scheduler.get_jobs(jobstore=STORED)}
+        for job_id in existing.keys() - wanted.keys():
+            self.scheduler.remove_job(job_id, jobstore=STORED)
+            logger.info("job %s removed", job_id)
+        now = self.clock()
+        for job_id, spec in wanted.items():
+            job = existing.get(job_id)
+            if (
+                job is not None
+                and job.name == spec["name"]
+                and repr(job.trigger) == repr(spec["trigger"])
+            ):
+                overdue = job.next_run_time is not None and job.next_run_time < now
+                if startup and overdue and spec["func"] == jobs.CRAWL:
+                    schedule = self.config.portals[spec["args"][0]].schedule
+                    job.modify(next_run_time=restart_time(job_id, schedule, self.settings, now))
+                continue
+            added = self.scheduler.add_job(
+                jobstore=STORED, id=job_id, replace_existing=True, **spec
+            )
+            logger.info(
+                "job %s %s, next run %s",
+                job_id,
+                "rescheduled" if job is not None else "added",
+                added.next_run_time.isoformat(timespec="seconds")
+                if added.next_run_time
+                else "never",
+            )
+
+    def crawl(self, name: str) -> None:
+        """A crawl job: run the crawl, judge the portal's health, wake the sender."""
+        portal = self.config.portals.get(name)
+        if portal is None or self.stopping.is_set():
+            return
+        self.runner.run(portal)
+        if self.stopping.is_set():
+            return
+        try:
+            self.health.check(name)
+        except StorageError as exc:
+            logger.error("portal %s: health not judged: %s", name, exc)
+        self.request_delivery()
+
+    def digest(self, name: str) -> None:
+        """A digest job: match what is new, then collect it into the digest email."""
+        if self.stopping.is_set():
+            return
+        with self._deliver_lock:
+            self.outbox.expand()
+            self.outbox.build_digest(name)
+        self.request_delivery()
+
+    def request_delivery(self) -> None:
+        """Have the sender run now, in its own thread (never in a crawl's)."""
+        if not self.stopping.is_set():
+            self.scheduler.add_job(self.deliver, jobstore=MEMORY, name="send (after a crawl)")
+
+    def deliver(self) -> None:
+        """The sender: expand events and send due emails; a call while one runs makes that
+        one go round again, so no request is lost and no two senders overlap."""
+        self._deliver_again.set()
+        while self._deliver_again.is_set() and not self.stopping.is_set():
+            if not self._deliver_lock.acquire(blocking=False):
+                return
+            try:
+                self._deliver_again.clear()
+                self.outbox.run()
+            finally:
+                self._deliver_lock.release()
+
+    def _job_missed(self, event: JobExecutionEvent) -> None:
+        # errors are logged by APScheduler with their traceback; the job runs again next time
+        logger.warning(
+            "job %s missed its time %s (the daemon was busy or asleep)",
+            event.job_id,
+            event.scheduled_run_time,
+        )
+
+    # -- the process ----------------------------------------------------------------------
+
+    def _signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            self._reload_requested = True
+        else:
+            if self.stopping.is_set():
+                logger.warning("stopping already; waiting for running crawls to end")
+            self.stopping.set()
+        self._wake.set()
+
+    def run(self) -> int:
+        """Run until SIGTERM or SIGINT; returns the exit code."""
+        with self.store.daemon_lock():
+            config = self.load()  # no last good configuration yet: errors end the command
+            previous = {
+                sig: signal.signal(sig, self._signal)
+                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+            }
+            jobs.attach(self)
+            try:
+                self._serve(config)
+            finally:
+                jobs.attach(None)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+        return 0
+
+    def _serve(self, config: Config) -> None:
+        self.scheduler.add_listener(self._job_missed, EVENT_JOB_MISSED)
+        self.scheduler.start(paused=True)
+        try:
+            self._start(config)
+            self._watch()
+        finally:
+            self.shutdown()
+
+    def _start(self, config: Config) -> None:
+        self.apply(config, startup=True)
+        self.scheduler.add_job(
+            self.deliver,
+            "interval",
+            seconds=self.settings.send_interval,
+            id="send",
+            name="send",
+            jobstore=MEMORY,
+            next_run_time=self.clock(),
+        )
+        self.scheduler.resume()
+        mail = config.mailer.describe() if config.mailer else "nowhere (no smtp in alerts.yaml)"
+        logger.info(
+            "govwatch daemon started: %d portals, %d subscriptions, mail via %s",
+            len(config.portals),
+            len(config.alerts.subscriptions),
+            mail,
+        )
+
+    def _watch(self) -> None:
+        """Until stopped: reload on SIGHUP or when a configuration file changes."""
+        stamps = self._stamps()
+        while not self.stopping.is_set():
+            self._wake.wait(self.settings.reload_check)
+            self._wake.clear()
+            if self.stopping.is_set():
+                break
+            current = self._stamps()
+            if self._reload_requested or current != stamps:
+                why = "SIGHUP" if self._reload_requested else "a configuration file changed"
+                logger.info("reloading the configuration (%s)", why)
+                self._reload_requested = False
+                stamps = current
+                self.reload()
+
+    def shutdown(self) -> None:
+        logger.info("stopping: no new crawls; running crawls are stopped")
+        self.stopping.set()
+        self.scheduler.pause()
+        self.runner.stop_all()
+        self.scheduler.shutdown(wait=True)
+        logger.info("govwatch daemon stopped")

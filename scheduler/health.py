@@ -1,0 +1,113 @@
+"""Portal health, judged from crawl runs: failing, blocked, or emptied by a layout change.
+
+The admin gets one email per change of state (broken, recovered), never one per run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+
+from scheduler import emails
+from scheduler.config import AlertsConfig, Settings
+from storage.models import CrawlRun
+from storage.outbox import BROKEN, OK, AlertStore, NewMessage
+from storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+RUNNING = "running"
+# runs the daemon's own shutdown ended (Scrapy's close reason, the runner's message) say
+# nothing about the portal
+STOPPED = ("shutdown", "stopped at daemon shutdown")
+
+
+def verdict(run: CrawlRun, had_links: Callable[[], bool]) -> str | None:
+    """None when ``run`` shows a working portal, else what is wrong."""
+    if run.status == "failed":
+        return f"the crawl failed ({run.message or 'no reason recorded'})"
+    reached = run.list_pages + run.not_modified
+    if not reached and run.blocked:
+        return f"blocked: {run.blocked} answers with HTTP 403, 412 or 521 and no list page"
+    if not reached and run.errors:
+        return "no list page could be fetched"
+    if run.list_pages and run.empty_list_pages >= run.list_pages and had_links():
+        return "no article links on its list pages, where there used to be some (layout change?)"
+    return None
+
+
+def judge(
+    runs: Sequence[CrawlRun], threshold: int, had_links: Callable[[int], bool]
+) -> tuple[str, str | None] | None:
+    """(state, reason) from ``runs`` (newest first), or None while undecided."""
+    done = [run for run in runs if run.status != RUNNING and run.message not in STOPPED]
+    if not done:
+        return None
+    reasons = []
+    for run in done[:threshold]:
+        reason = verdict(run, partial(had_links, run.id))
+        if reason is None:
+            break
+        reasons.append(reason)
+    if not reasons:
+        return OK, None
+    if len(reasons) >= threshold:
+        runs_text = f"{threshold} runs in a row" if threshold > 1 else "last run"
+        return BROKEN, f"{reasons[0]}; {runs_text}"
+    return None  # bad, but not yet often enough to call it broken
+
+
+class HealthMonitor:
+    def __init__(
+        self,
+        repo: Repository,
+        store: AlertStore,
+        settings: Settings,
+        alerts: AlertsConfig,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.repo = repo
+        self.store = store
+        self.settings = settings
+        self.alerts = alerts
+        self.clock = clock
+
+    def check(self, portal: str) -> bool:
+        """Judge ``portal`` after a run; queue the admin's email on a change. Returns whether
+        its state changed."""
+        threshold = self.settings.health_failures
+        runs = self.repo.runs(portal, limit=threshold + 5)
+        judged = judge(runs, threshold, lambda run_id: self.store.ever_had_links(portal, run_id))
+        if judged is None:
+            return False
+        state, reason = judged
+        latest = next(r for r in runs if r.status != RUNNING and r.message not in STOPPED)
+        now = self.clock()
+        admin = self.alerts.admin
+
+        def render(change: int) -> NewMessage | None:
+            if admin is None:
+                return None
+            domain = self.alerts.smtp.domain if self.alerts.smtp else "govwatch.invalid"
+            return emails.health(
+                portal,
+                state == BROKEN,
+                reason,
+                change,
+                latest,
+                admin,
+                now,
+                self.settings.zone,
+                domain,
+            )
+
+        changed = self.store.record_health(portal, state, reason, latest.id, now, render)
+        if changed and state == BROKEN:
+            logger.warning("portal %s is failing: %s", portal, reason)
+        elif changed:
+            logger.info("portal %s has recovered", portal)
+        if changed and admin is None:
+            logger.warning("no admin in alerts.yaml: nobody is told that portal %s changed", portal)
+        return changed

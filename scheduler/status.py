@@ -1,0 +1,91 @@
+"""What `govwatch status` and `govwatch alerts pending` show, read from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import inspect
+
+from scheduler.config import PortalSpec
+from scheduler.daemon import JOBS_TABLE
+from storage.outbox import BROKEN, AlertStore
+from storage.repository import Repository
+
+
+@dataclass(frozen=True)
+class PortalStatus:
+    name: str
+    health: str  # ok | failing | not crawled yet
+    problem: str | None  # since when and why, when failing
+    last_run: str
+    next_run: datetime | None
+    last_meeting: datetime | None
+    announcements: int
+    meetings: int
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    unmatched: int  # new announcements not yet matched against subscriptions
+    waiting: dict[str, int]  # deliveries waiting for their digest, per subscription
+    messages: dict[str, int]  # emails per status: pending, sent, failed
+
+
+def next_runs(repo: Repository) -> dict[str, datetime]:
+    """Next run time of every stored job, by job id (``crawl:NAME``, ``digest:NAME``)."""
+    if not inspect(repo.engine).has_table(JOBS_TABLE):
+        return {}
+    store = SQLAlchemyJobStore(engine=repo.engine, tablename=JOBS_TABLE)
+    return {job.id: job.next_run_time for job in store.get_all_jobs() if job.next_run_time}
+
+
+def local(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def portal_status(
+    repo: Repository, portals: Sequence[PortalSpec], zone: ZoneInfo
+) -> list[PortalStatus]:
+    """One row per portal of portals.yaml (times in ``zone``)."""
+    store = AlertStore(repo)
+    health = store.health()
+    summaries = store.portal_summaries()
+    upcoming = next_runs(repo)
+    rows = []
+    for portal in portals:
+        state = health.get(portal.name)
+        run = repo.last_run(portal.name)
+        problem = None
+        if state is not None and state.state == BROKEN:
+            judged = "failing"
+            problem = f"failing since {local(state.since, zone)}: {state.reason}"
+        else:
+            judged = "ok" if run is not None else "not crawled yet"
+        last = (
+            f"{local(run.started_at, zone)} {run.status}, {run.new_records} new"
+            if run is not None
+            else "never"
+        )
+        summary = summaries.get(portal.name)
+        rows.append(
+            PortalStatus(
+                name=portal.name,
+                health=judged,
+                problem=problem,
+                last_run=last,
+                next_run=upcoming.get(f"crawl:{portal.name}"),
+                last_meeting=summary.last_meeting_at if summary else None,
+                announcements=summary.announcements if summary else 0,
+                meetings=summary.meetings if summary else 0,
+            )
+        )
+    return rows
+
+
+def outbox_status(repo: Repository) -> OutboxStatus:
+    store = AlertStore(repo)
+    return OutboxStatus(store.unprocessed_events(), store.waiting(), store.count_messages())

@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the tests need (installed with apt-get when missing and running as root)
-DEB_PACKAGES ?= postgresql
+# (chromium: Debian's browser, for portals rendered through scrapy-playwright;
+#  nginx: the benchmarks' portal simulator, also run by tests/test_bench_smoke.py)
+DEB_PACKAGES ?= postgresql chromium nginx
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test setup system-deps lint eval bench clean
@@ -30,7 +32,8 @@ system-deps:
 	  fi; \
 	fi
 
-demo: setup
+demo: DEB_PACKAGES = chromium
+demo: setup system-deps
 	$(BIN)/govwatch demo
 
 lint: setup
@@ -40,6 +43,15 @@ lint: setup
 
 test: setup system-deps lint
 	$(BIN)/pytest
+
+# extraction scores on tests/eval/cases/; fails below tests/eval/floors.json
+eval: setup
+	$(BIN)/python -m tests.eval.score
+
+# benchmarks against plain Scrapy, nginx and PostgreSQL on 127.0.0.1 (never part of `make test`);
+# writes bench/results/*.json and the table in docs/performance.md
+bench: setup system-deps
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) govwatch-demo .pytest_cache .mypy_cache .ruff_cache

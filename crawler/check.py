@@ -9,8 +9,10 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from crawler.crawling import crawl
+from crawler.extract import families
 from crawler.items import AnnouncementItem
 from crawler.portals import Portal
+from crawler.rendering import escalation as rendering
 from crawler.state import CrawlState
 from crawler.tables import clip, format_table
 
@@ -43,6 +45,9 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
 
     (crawler,) = crawl([portal], settings, on_crawler=collect)
     state = CrawlState.of(crawler)
+    assert crawler.stats is not None
+    print(families.describe(crawler.stats), file=out)
+    print(rendering.describe(crawler.stats), file=out)
     for url, (_validators, links) in state.list_pages.items():
         print(f"list page {url}: {len(links)} article links", file=out)
         rows = [(link.date.date() if link.date else "", link.text, link.url) for link in links]

@@ -30,11 +30,21 @@ RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
-# items are few and pipelines are synchronous: one at a time per response is plenty
-CONCURRENT_ITEMS = 16
+# items are few and pipelines are synchronous: one at a time per response is plenty. Scrapy
+# starts CONCURRENT_ITEMS asyncio tasks for every callback's output (scrapy issue 5182);
+# more than one only costs time (docs/performance.md)
+CONCURRENT_ITEMS = 1
+# Scrapy parses each spider's callback source (ast) to warn about `return value` in
+# generators, per crawler: a development lint that costs every portal of every crawl
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.OriginGuardMiddleware": 50,
     "crawler.middlewares.EncodingMiddleware": 590,
+    "crawler.rendering.middleware.RenderingMiddleware": 595,
+    # Scrapy's cookie middleware, also keeping the cookies Chromium earned on a challenge
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.rendering.middleware.BrowserCookiesMiddleware": 700,
 }
 
 ITEM_PIPELINES = {
@@ -49,11 +59,47 @@ EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,
 }
 
+# -- rendering in Chromium (crawler.rendering; docs/rendering.md) ------------------
+# scrapy-playwright needs the asyncio reactor; it has been Scrapy's default since 2.13,
+# so plain crawls run on it too. govwatch's handler serves every http(s) request: plain
+# ones with Scrapy's HTTP/1.1 handler as before; scrapy-playwright, Playwright and Chromium
+# are loaded and started only when a request asks for the browser (meta "playwright").
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.rendering.handler.RenderingDownloadHandler",
+    "https": "crawler.rendering.handler.RenderingDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# one Chromium per process for every crawl in it, each crawl in its own context
+PLAYWRIGHT_BROWSER_PROVIDER = "crawler.rendering.browser.SharedChromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "headless": True,
+    # --disable-background-networking & co.: a closed network refuses Chromium otherwise
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 1  # per crawl, i.e. per portal
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2  # open pages per portal; closed after each response
+PLAYWRIGHT_ABORT_REQUEST = "crawler.rendering.browser.abort_request"  # images, fonts, media
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser's own headers and cookies
+GOVWATCH_CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package; or $GOVWATCH_CHROMIUM
+GOVWATCH_RENDER_TIMEOUT = 30.0  # seconds for a rendered page to load and show its list
+GOVWATCH_RENDER_CHALLENGE_VISITS = 3  # browser visits per crawl to pass JS challenges
+GOVWATCH_RENDER_ARTICLES = False  # articles of rendered portals through the browser too
+
 # -- govwatch -------------------------------------------------------------------
 GOVWATCH_DB = "sqlite:///govwatch.db"
 GOVWATCH_PORTALS = "portals.yaml"
 GOVWATCH_FULL = False  # walk every list page (stored articles are still skipped)
 GOVWATCH_BATCH_SIZE = 50  # announcements written per transaction
 GOVWATCH_MAX_LIST_PAGES = 500  # per list source, per crawl: a bound for endless pagination
+GOVWATCH_PARALLEL_PORTALS = 32  # portals crawled at once by one `govwatch crawl` process
 GOVWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines of a long crawl
 GOVWATCH_CHECK_ARTICLES = 0  # set by `govwatch portal check`: articles to fetch, stored or not

@@ -12,16 +12,18 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.extract.feeds import feed_links, looks_like_feed
-from crawler.extract.links import ListLink, find_links, in_domains
-from crawler.extract.pagination import next_page
+from crawler.extract import families
+from crawler.extract.links import ListLink
 from crawler.items import AnnouncementItem
+from crawler.middlewares import OffsiteRefused
 from crawler.portals import Portal
+from crawler.rendering.escalation import Rendering
 from crawler.state import CrawlState
 
 logger = logging.getLogger(__name__)
@@ -29,10 +31,24 @@ logger = logging.getLogger(__name__)
 GONE = (404, 410)  # an article that is gone is not a crawl failure
 
 
+def looks_binary(body: bytes) -> bool:
+    """NUL bytes or many control bytes: an image or archive served as text/html."""
+    head = body[:65536]
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # one pass, not 24
+    return controls > len(head) // 100
+
+
+_CONTROL_BYTES = bytes((*range(1, 9), 11, 12, *range(14, 32)))
+
+
 class PortalSpider(scrapy.Spider):
     portal: ClassVar[Portal]
     allowed_domains: ClassVar[list[str]]
     state: CrawlState
+    listed: set[str]  # article URLs seen on this crawl's list pages
+    rendering: Rendering
 
     @classmethod
     def for_portal(cls, portal: Portal) -> type[PortalSpider]:
@@ -51,6 +67,9 @@ class PortalSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.state = CrawlState.of(crawler)
         spider.state.open(cls.portal)
+        crawler.signals.connect(spider.dropped, signal=signals.request_dropped)
+        spider.listed = set()
+        spider.rendering = Rendering.of(crawler)  # opens with the spider
         return spider
 
     # -- list pages --------------------------------------------------------------
@@ -78,11 +97,17 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("govwatch/list_not_modified")
             return
         links, following = self.list_links(response)
-        links = [link for link in links if in_domains(link.url, self.allowed_domains)]
+        links = [link for link in links if self.portal.allows(link.url)]
+        if not links and self.rendering.escalate_shell(response):
+            # a script builds this list: the same page again, now rendered in the browser
+            yield self.list_request(response.url, page).replace(dont_filter=True)
+            return
         stats.inc_value("govwatch/list_pages")
         if not links:
             stats.inc_value("govwatch/empty_list_pages")
             logger.warning("portal %s: no article links on list page %s", self.name, response.url)
+        repeats = bool(links) and all(link.url in self.listed for link in links)
+        self.listed.update(link.url for link in links)
         known = self.state.known(link.url for link in links)
         self.state.list_page_seen(response, links)
         check = self.state.settings.check_articles
@@ -98,6 +123,12 @@ class PortalSpider(scrapy.Spider):
         reached_known = bool(links) and links[-1].url in known
         if following and self.state.incremental and reached_known:
             stats.inc_value("govwatch/stopped_at_known")
+        elif following and repeats:
+            stats.inc_value("govwatch/list_repeats")
+            logger.warning(
+                "portal %s: list page %s repeats earlier pages; pagination stopped",
+                self.name, response.url,
+            )  # fmt: skip
         elif following and page < self.state.settings.max_list_pages:
             yield self.list_request(following, page + 1)
         elif following and not check:
@@ -106,22 +137,17 @@ class PortalSpider(scrapy.Spider):
             )
 
     def list_links(self, response: Response) -> tuple[list[ListLink], str | None]:
-        """A list page's article links and the next list page; override for odd portals."""
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        if looks_like_feed(response.body, content_type):
-            return feed_links(response.body, response.url), None
-        if not isinstance(response, TextResponse):
-            logger.warning("portal %s: list page %s is not text", self.name, response.url)
-            return [], None
-        selectors = self.portal.selectors
-        links = find_links(response.selector, response.url, selectors.list_links)
-        return links, next_page(response.selector, response.url, selectors.next_page)
+        """A list page's article links and the next list page, read by the page's CMS
+        family (crawler.extract.families); override for odd portals."""
+        return families.list_page(response, self.portal.selectors, self.crawler.stats)
 
     # -- article pages -------------------------------------------------------------
 
     def parse_article(self, response: Response, link: ListLink) -> Iterator[AnnouncementItem]:
-        if not isinstance(response, TextResponse):
-            logger.warning("portal %s: article %s is not text, skipped", self.name, response.url)
+        if not isinstance(response, TextResponse) or looks_binary(response.body):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("govwatch/not_text")
+            logger.warning("portal %s: %s is not text, skipped", self.name, response.url)
             return
         yield AnnouncementItem(
             portal=self.name,
@@ -129,6 +155,22 @@ class PortalSpider(scrapy.Spider):
             html=response.text,
             list_title=link.text or None,
             list_date=link.date,
+        )
+
+    def dropped(self, request: Request, spider: Any) -> None:
+        """An article redirect the scheduler dropped: it loops back to a URL already seen.
+
+        (A link listed twice is dropped too; that is no failure.)
+        """
+        redirects = request.meta.get("redirect_urls")
+        if spider is not self or request.callback != self.parse_article or not redirects:
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govwatch/errors")
+        self.state.article_failed()
+        origin = redirects[0]
+        logger.error(
+            "portal %s: article %s failed: redirect loop via %s", self.name, origin, request.url
         )
 
     def failed(self, failure: Failure) -> None:
@@ -140,7 +182,7 @@ class PortalSpider(scrapy.Spider):
         assert stats is not None
         stats.inc_value("govwatch/errors")
         article = request.callback == self.parse_article
-        if article and status not in GONE:
+        if article and status not in GONE and not failure.check(OffsiteRefused):
             self.state.article_failed()
         logger.error(
             "portal %s: %s %s failed: %s",

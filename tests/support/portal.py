@@ -13,6 +13,8 @@ import yaml
 
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteArticle, SiteStyle, build_site
+from storage import Repository
+from storage.models import CrawlRun
 
 # Local servers need no politeness; tests must not wait on AutoThrottle.
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
@@ -98,3 +100,21 @@ def crawl(
     )
     assert result.returncode == 0, f"crawl failed ({result.returncode}):\n{result.stderr[-4000:]}"
     return result
+
+
+def stored(db: str) -> set[str]:
+    """The URLs stored in ``db``."""
+    repo = Repository.open(db)
+    try:
+        return {r["url"] for r in repo.export()}
+    finally:
+        repo.close()
+
+
+def last_run(db: str, portal: str) -> CrawlRun | None:
+    """The latest crawl run of ``portal`` in ``db``."""
+    repo = Repository.open(db)
+    try:
+        return repo.last_run(portal)
+    finally:
+        repo.close()

@@ -184,3 +184,6 @@ def test_demo_runs_end_to_end(tmp_path: Path):
     assert "first crawl (baseline): 20 announcements" in out
     assert "incremental crawl: 2 requests" in out and "1 new" in out
     assert "区政府召开第十二次常务会议" in out.split("incremental crawl")[1]
+    assert "alerts after the baseline: 0" in out
+    assert "alerts: 1 email(s) for subscription demo-desk" in out
+    assert "Subject: [govwatch] 渭滨区人民政府 · " in out and "Presided by: 吴玉新" in out

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
@@ -68,6 +71,52 @@ def meetings_table(records: list[dict[str, Any]]) -> str:
     return format_table(("meeting date", "title", "presided by", ""), rows)
 
 
+ALERTS = {
+    "admin": "ops@example.org",
+    "subscriptions": [
+        {"name": "demo-desk", "to": ["analyst@example.org"], "portals": ["demo"],
+         "meetings_only": True, "mode": "instant"},
+    ],
+}  # fmt: skip
+
+
+class PrintedMail:
+    """A mailer for the demo: keeps what would be sent, to print it."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    def describe(self) -> str:
+        return "the demo's screen"
+
+    @contextmanager
+    def connect(self) -> Iterator[PrintedMail]:
+        yield self
+
+    def send(self, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+
+def send_alerts(repo: Repository, alerts: Path) -> list[EmailMessage]:
+    """One run of the daemon's sender: match new meetings, render and "send" their emails."""
+    from crawler.cli import load_alerts
+    from scheduler.config import Settings
+    from scheduler.outbox import Outbox
+    from storage.outbox import AlertStore
+
+    mail = PrintedMail()
+    Outbox(AlertStore(repo), Settings.from_env({}), load_alerts(alerts), mail).run()
+    return mail.sent
+
+
+def show_email(message: EmailMessage, out: TextIO) -> None:
+    print(f"  To: {message['To']}\n  Subject: {message['Subject']}", file=out)
+    part = message.get_body(preferencelist=("plain",))
+    text = part.get_content() if isinstance(part, EmailMessage) else ""
+    for line in text.strip().splitlines()[:12]:
+        print(f"  | {line}", file=out)
+
+
 def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     if db is None:
@@ -87,8 +136,10 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
             "settings": {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False},
         }
         portals.write_text(yaml.safe_dump([entry], allow_unicode=True), encoding="utf-8")
+        alerts = workdir / "alerts.yaml"
+        alerts.write_text(yaml.safe_dump(ALERTS, allow_unicode=True), encoding="utf-8")
         print(f"demo portal at {site.base_url}{style.root}index.html", file=out)
-        print(f"portal file {portals}, database {db}\n", file=out)
+        print(f"portal file {portals}, alert file {alerts}, database {db}\n", file=out)
 
         crawl(portals, db)
         repo = Repository.open(db)
@@ -98,7 +149,11 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
             f"first crawl (baseline): {len(stored)} announcements, {len(meetings)} meetings",
             file=out,
         )
-        print(meetings_table(meetings) + "\n", file=out)
+        print(meetings_table(meetings), file=out)
+        baseline = send_alerts(repo, alerts)
+        print(
+            f"alerts after the baseline: {len(baseline)} (a first crawl alerts nobody)\n", file=out
+        )
 
         publish(site, style, later + articles)
         site.clear_hits()
@@ -112,5 +167,9 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
             file=out,
         )
         print(meetings_table(new), file=out)
+        emails = send_alerts(repo, alerts)
+        print(f"\nalerts: {len(emails)} email(s) for subscription demo-desk", file=out)
+        for message in emails:
+            show_email(message, out)
         repo.close()
     return 0

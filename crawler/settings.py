@@ -74,9 +74,9 @@ PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_BROWSER_PROVIDER = "crawler.rendering.browser.SharedChromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "headless": True,
-    # --disable-background-networking & co.: a closed network refuses Chromium otherwise
+    # --disable-background-networking & co.: a closed network refuses Chromium otherwise.
+    # (--no-sandbox is added only when running as root: crawler.rendering.browser)
     "args": [
-        "--no-sandbox",
         "--disable-gpu",
         "--disable-quic",
         "--no-first-run",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -268,9 +269,14 @@ class ChromiumHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         render = RenderSettings.from_settings(crawler.settings)
+        args = list(self.config.launch_options.get("args") or [])
+        if os.geteuid() == 0 and "--no-sandbox" not in args:
+            # Chromium refuses to start as root with its sandbox; as any other user it keeps it
+            args.append("--no-sandbox")
         self.config.launch_options = {
             **self.config.launch_options,
             "executable_path": render.chromium,
+            "args": args,
         }
 
     @classmethod

@@ -18,7 +18,7 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
-from crawler.extract.dates import find_published, parse_datetime, strip_banners
+from crawler.extract.dates import find_published, labelled_date, parse_datetime
 from crawler.extract.patterns import (
     ATTACHMENT_HREF,
     BODY_SELECTORS,
@@ -32,7 +32,6 @@ from crawler.extract.patterns import (
     INFO_LABEL,
     NOISE_TAGS,
     NOISE_TOKEN,
-    PUBLISHED_LABELS,
     SITE_NAME_PART,
     SITE_PREFIX,
     SITE_SUFFIX,
@@ -519,15 +518,7 @@ def _find_source(lines: Iterable[str]) -> str | None:
 
 
 def _labelled_date(lines: Iterable[str]) -> datetime | None:
-    for line in lines:
-        text = strip_banners(line)
-        for label in PUBLISHED_LABELS.finditer(text):
-            window = text[label.end() : label.end() + 40]
-            match = FULL_DATE.match(window) or EN_DATE.match(window)
-            value = parse_datetime(match[0]) if match else None
-            if value is not None:
-                return value
-    return None
+    return next(filter(None, map(labelled_date, lines)), None)
 
 
 def _attachments(url: str, hrefs: list[str]) -> list[str]:

@@ -90,16 +90,25 @@ def strip_banners(text: str) -> str:
     return "".join(out)
 
 
-def find_published(text: str) -> datetime | None:
-    """The publish date of an article's header text: a labelled date first, else the first date."""
-    text = strip_banners(text)
+def _after_label(text: str) -> datetime | None:
     for label in PUBLISHED_LABELS.finditer(text):
         window = text[label.end() : label.end() + 40]
         match = FULL_DATE.match(window) or EN_DATE.match(window)
         value = parse_datetime(match[0]) if match else None
         if value is not None:
             return value
-    return parse_datetime(text)
+    return None
+
+
+def labelled_date(text: str) -> datetime | None:
+    """The first date right after a publish label ("发布时间：", "Release time:"), banners aside."""
+    return _after_label(strip_banners(text))
+
+
+def find_published(text: str) -> datetime | None:
+    """The publish date of an article's header text: a labelled date first, else the first date."""
+    text = strip_banners(text)
+    return _after_label(text) or parse_datetime(text)
 
 
 def to_date(value: datetime | None) -> date | None:

@@ -11,26 +11,15 @@ import pytest
 from crawler.demo.server import RESET, PortalSite
 from crawler.demo.site import SiteStyle
 from storage import Repository
-from tests.support.portal import crawl, make_articles, portal_entry, serve, write_portals
+from tests.support import portal as support
+from tests.support.portal import crawl, make_articles, portal_entry, serve, stored, write_portals
 
 STYLE = SiteStyle(per_page=10, pager="next")
 LIST = "/xwzx/zwdt/index.html"
 
 
-def stored(db: str) -> set[str]:
-    repo = Repository.open(db)
-    try:
-        return {r["url"] for r in repo.export()}
-    finally:
-        repo.close()
-
-
 def last_run(db: str, portal: str = "bad"):
-    repo = Repository.open(db)
-    try:
-        return repo.last_run(portal)
-    finally:
-        repo.close()
+    return support.last_run(db, portal)
 
 
 @pytest.fixture

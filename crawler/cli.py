@@ -69,10 +69,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not portals:
         print(f"no portals in {portals_path(args)}", file=sys.stderr)
         return 0
-    crawl(portals, scrapy_settings(args, GOVWATCH_FULL=args.full or None))
+    crawlers = crawl(portals, scrapy_settings(args, GOVWATCH_FULL=args.full or None))
+    # a spider that could not even start (its database unavailable, say) recorded no run
+    not_started = {c.spidercls.name for c in crawlers if c.spider is None}
     repo = Repository.open(db_url(args))
     failed = 0
     for portal in portals:
+        if portal.name in not_started:
+            failed += 1
+            print(f"{portal.name}: not started (see the error above)", file=sys.stderr)
+            continue
         run = repo.last_run(portal.name)
         status = run.status if run else "not run"
         failed += status not in ("finished", "partial")

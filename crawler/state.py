@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.config import GovwatchSettings
 from crawler.extract.links import ListLink
-from storage import Repository
+from storage import Repository, StorageError
 from storage.repository import Validators
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.python.failure import Failure
 
     from crawler.portals import Portal
 
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 FINISHED = "finished"  # every list page walked, every article request answered
 PARTIAL = "partial"  # finished, but some article requests failed: walk everything next time
 FAILED = "failed"
+STORAGE_UNAVAILABLE = "storage_unavailable"  # the close reason when the database failed
 # answers that look like a block or a bot challenge, for portal health (scheduler.health)
 BLOCKED_STATUSES = (403, 412, 521)
 
@@ -55,10 +58,13 @@ class CrawlState:
         self.baseline = False
         self.run_id: int | None = None
         self.article_failures = 0
+        self.storage_error: str | None = None  # why the database failed us, once it has
         self._validators: dict[str, Validators] = {}
         # list page URL → (its validators, if it sent any; its article links)
         self.list_pages: dict[str, tuple[Validators | None, list[ListLink]]] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self._callback_failed, signal=signals.spider_error)
+        crawler.signals.connect(self._callback_failed, signal=signals.item_error)
 
     @classmethod
     def of(cls, crawler: Crawler) -> CrawlState:
@@ -128,11 +134,46 @@ class CrawlState:
     def article_failed(self) -> None:
         self.article_failures += 1
 
+    def storage_failed(self, error: StorageError) -> None:
+        """The database stayed unavailable through its retries: stop this crawl. Its run is
+        not "finished", so the next crawl walks every list page and loses nothing."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govwatch/storage_errors")
+        if self.storage_error is not None:
+            return
+        self.storage_error = str(error)
+        name = self.portal.name if self.portal is not None else "?"
+        logger.error(
+            "portal %s: %s; stopping this crawl (the next one walks every list page)",
+            name,
+            error,
+        )
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=STORAGE_UNAVAILABLE))
+
+    def _callback_failed(self, failure: Failure, **_: Any) -> None:
+        """A spider callback or a pipeline raised: a storage error stops the crawl."""
+        if isinstance(failure.value, StorageError):
+            self.storage_failed(failure.value)
+
     # -- end of the crawl ----------------------------------------------------------
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.portal is None or self.run_id is None:
             return
+        try:
+            self._record_end(reason)
+        except StorageError as exc:
+            logger.error(
+                "portal %s: run #%s not recorded: %s (the next crawl walks every list page)",
+                self.portal.name,
+                self.run_id,
+                exc,
+            )
+
+    def _record_end(self, reason: str) -> None:
+        assert self.portal is not None and self.run_id is not None
         stats = self.crawler.stats
         assert stats is not None
         complete = {
@@ -142,7 +183,7 @@ class CrawlState:
             and len(self.repo.known_urls(link.url for link in links)) == len(links)
         }
         self.repo.save_validators(self.portal.name, complete)
-        if reason != "finished":
+        if reason != "finished" or self.storage_error is not None:
             status = FAILED
         elif self.article_failures:
             status = PARTIAL
@@ -154,7 +195,7 @@ class CrawlState:
             requests=int(stats.get_value("downloader/request_count", 0)),
             new_records=int(stats.get_value("govwatch/stored", 0)),
             errors=int(stats.get_value("govwatch/errors", 0)),
-            message=None if reason == "finished" else reason,
+            message=self.storage_error or (None if reason == "finished" else reason),
             list_pages=int(stats.get_value("govwatch/list_pages", 0)),
             empty_list_pages=int(stats.get_value("govwatch/empty_list_pages", 0)),
             not_modified=int(stats.get_value("govwatch/list_not_modified", 0)),

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
+
+# C0 and C1 controls and DEL: a portal's text must not drive the terminal (escape sequences
+# that clear the screen or retitle the window)
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def width(text: str) -> int:
@@ -25,7 +30,9 @@ def clip(text: str, limit: int) -> str:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], limit: int = 48) -> str:
-    cells = [[clip("" if v is None else str(v), limit) for v in row] for row in rows]
+    cells = [
+        [clip(CONTROLS.sub(" ", "" if v is None else str(v)), limit) for v in row] for row in rows
+    ]
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:

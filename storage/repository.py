@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, update
+from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from storage.db import connect, migrate, safe_url
 from storage.exceptions import StorageUnavailable
 from storage.models import AlertEvent, Announcement, AnnouncementBand, CrawlRun, ListPage, Portal
+from storage.retry import RetrySettings, retried
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,32 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+# Per-record dedupe lookups, built once: constructing a statement and its cache key on every
+# call cost more than the query itself (3-6× the time; docs/performance.md)
+_FIRST_WITH_FINGERPRINT = (
+    select(Announcement.url)
+    .where(
+        Announcement.fingerprint == bindparam("fingerprint"), Announcement.duplicate_of.is_(None)
+    )
+    .order_by(Announcement.id)
+    .limit(1)
+)
+_SHARED = func.count(AnnouncementBand.key).label("shared")
+_BAND_MATCHES = (
+    select(AnnouncementBand.announcement_id, _SHARED)
+    .where(AnnouncementBand.key.in_(bindparam("keys", expanding=True)))
+    .group_by(AnnouncementBand.announcement_id)
+    .order_by(_SHARED.desc(), AnnouncementBand.announcement_id)
+    .limit(bindparam("limit"))
+    .subquery()
+)
+_NEAR_DUPLICATE_CANDIDATES = (
+    select(Announcement.url, Announcement.body, Announcement.duplicate_of)
+    .join(_BAND_MATCHES, _BAND_MATCHES.c.announcement_id == Announcement.id)
+    .order_by(_BAND_MATCHES.c.shared.desc(), Announcement.id)
+)
+
+
 @dataclass(frozen=True)
 class Validators:
     """HTTP validators remembered for one list page."""
@@ -57,18 +85,24 @@ class Validators:
 
 
 class Repository:
-    """All SQL of govwatch. Create one per process with :meth:`open`."""
+    """All SQL of govwatch. Create one per process with :meth:`open`.
 
-    def __init__(self, engine: Engine) -> None:
+    Each method is one transaction, tried again while the database is unreachable or locked
+    (storage.retry; GOVWATCH_DB_ATTEMPTS and friends, read once here), then StorageUnavailable.
+    """
+
+    def __init__(self, engine: Engine, retry: RetrySettings | None = None) -> None:
         self.engine = engine
         self.session = sessionmaker(engine, expire_on_commit=False)
+        self.retry = retry or RetrySettings.from_env(os.environ)
 
     @classmethod
-    def open(cls, url: str) -> Repository:
+    def open(cls, url: str, retry: RetrySettings | None = None) -> Repository:
         """Connect to ``url`` and migrate its schema to the newest version."""
-        engine = connect(url)
+        retry = retry or RetrySettings.from_env(os.environ)
+        engine = connect(url, busy_timeout=retry.busy_timeout)
         migrate(engine)
-        return cls(engine)
+        return cls(engine, retry)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -87,6 +121,7 @@ class Repository:
 
     # -- portals ---------------------------------------------------------------
 
+    @retried("record portal")
     def ensure_portal(self, name: str, title: str | None = None, region: str | None = None) -> None:
         """Record a portal, updating its title and region when they changed."""
         stmt = self._insert(Portal).values(
@@ -100,6 +135,7 @@ class Repository:
 
     # -- announcements ---------------------------------------------------------
 
+    @retried("look up stored URLs")
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """The subset of ``urls`` already stored."""
         wanted = list(dict.fromkeys(urls))
@@ -110,17 +146,13 @@ class Repository:
                 found.update(rows)
         return found
 
+    @retried("look up a fingerprint")
     def first_with_fingerprint(self, fingerprint: str) -> str | None:
         """URL of the earliest announcement with this exact content fingerprint."""
-        stmt = (
-            select(Announcement.url)
-            .where(Announcement.fingerprint == fingerprint, Announcement.duplicate_of.is_(None))
-            .order_by(Announcement.id)
-            .limit(1)
-        )
         with self.session() as session:
-            return session.scalar(stmt)
+            return session.scalar(_FIRST_WITH_FINGERPRINT, {"fingerprint": fingerprint})
 
+    @retried("look up near duplicates")
     def near_duplicate_candidates(
         self, keys: Sequence[int], limit: int = 20
     ) -> list[tuple[str, str, str | None]]:
@@ -128,23 +160,12 @@ class Repository:
         ``keys``: most shared keys first, then the earliest. One indexed lookup per call."""
         if not keys:
             return []
-        shared = func.count(AnnouncementBand.key).label("shared")
-        matches = (
-            select(AnnouncementBand.announcement_id, shared)
-            .where(AnnouncementBand.key.in_(list(dict.fromkeys(keys))))
-            .group_by(AnnouncementBand.announcement_id)
-            .order_by(shared.desc(), AnnouncementBand.announcement_id)
-            .limit(limit)
-            .subquery()
-        )
-        stmt = (
-            select(Announcement.url, Announcement.body, Announcement.duplicate_of)
-            .join(matches, matches.c.announcement_id == Announcement.id)
-            .order_by(matches.c.shared.desc(), Announcement.id)
-        )
+        params = {"keys": list(dict.fromkeys(keys)), "limit": limit}
         with self.session() as session:
-            return [(row.url, row.body, row.duplicate_of) for row in session.execute(stmt)]
+            rows = session.execute(_NEAR_DUPLICATE_CANDIDATES, params)
+            return [(row.url, row.body, row.duplicate_of) for row in rows]
 
+    @retried("store announcements")
     def add_announcements(
         self, records: Sequence[Mapping[str, Any]], enqueue_alerts: bool = False
     ) -> list[str]:
@@ -212,11 +233,15 @@ class Repository:
         if since is not None:
             if not isinstance(since, datetime):
                 since = datetime(since.year, since.month, since.day, tzinfo=UTC)
-            stmt = stmt.where(Announcement.first_seen_at >= since)
+            # the same order (ids are given as records are first seen), but one SQLite reads
+            # from the first_seen_at index; ORDER BY id alone made it scan the whole table
+            stmt = stmt.where(Announcement.first_seen_at >= since).order_by(None)
+            stmt = stmt.order_by(Announcement.first_seen_at, Announcement.id)
         with self.session() as session:
             for row in session.scalars(stmt.execution_options(yield_per=1000)):
                 yield {field: getattr(row, field) for field in EXPORT_FIELDS}
 
+    @retried("count announcements")
     def count(self, portal: str | None = None) -> int:
         stmt = select(func.count(Announcement.id))
         if portal:
@@ -226,6 +251,7 @@ class Repository:
 
     # -- list-page validators --------------------------------------------------
 
+    @retried("read list-page validators")
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
         wanted = list(dict.fromkeys(urls))
         found: dict[str, Validators] = {}
@@ -235,6 +261,7 @@ class Repository:
                     found[row.url] = Validators(row.etag, row.last_modified)
         return found
 
+    @retried("save list-page validators")
     def save_validators(self, portal: str, pages: Mapping[str, Validators]) -> None:
         if not pages:
             return
@@ -256,6 +283,7 @@ class Repository:
 
     # -- crawl runs ------------------------------------------------------------
 
+    @retried("start a crawl run")
     def start_run(self, portal: str, full: bool) -> int:
         with self.session.begin() as session:
             run = CrawlRun(portal=portal, started_at=utcnow(), full=full, status="running")
@@ -263,6 +291,7 @@ class Repository:
             session.flush()
             return run.id
 
+    @retried("finish a crawl run")
     def finish_run(
         self,
         run_id: int,
@@ -296,6 +325,7 @@ class Repository:
         with self.session.begin() as session:
             session.execute(stmt)
 
+    @retried("read the last crawl run")
     def last_run(self, portal: str, exclude: int | None = None) -> CrawlRun | None:
         stmt = select(CrawlRun).where(CrawlRun.portal == portal)
         if exclude is not None:
@@ -303,18 +333,21 @@ class Repository:
         with self.session() as session:
             return session.scalar(stmt.order_by(CrawlRun.id.desc()).limit(1))
 
+    @retried("mark a run rendered")
     def mark_rendered(self, run_id: int, reason: str) -> None:
         """Record why a run needed a browser (portal health: the portal needs rendering)."""
         stmt = update(CrawlRun).where(CrawlRun.id == run_id).values(rendering=reason)
         with self.session.begin() as session:
             session.execute(stmt)
 
+    @retried("read browser cookies")
     def browser_cookies(self, portal: str) -> list[dict[str, Any]]:
         """The cookies a browser last earned on ``portal`` (expired ones included)."""
         stmt = select(Portal.browser_cookies).where(Portal.name == portal)
         with self.session() as session:
             return list(session.scalar(stmt) or [])
 
+    @retried("save browser cookies")
     def save_browser_cookies(self, portal: str, cookies: Sequence[Mapping[str, Any]]) -> None:
         stmt = (
             update(Portal)
@@ -324,6 +357,7 @@ class Repository:
         with self.session.begin() as session:
             session.execute(stmt)
 
+    @retried("read crawl runs")
     def has_completed_run(self, portal: str) -> bool:
         """Whether a crawl of ``portal`` ever got to its end (finished or partial)."""
         stmt = select(CrawlRun.id).where(
@@ -332,6 +366,7 @@ class Repository:
         with self.session() as session:
             return session.scalar(stmt.limit(1)) is not None
 
+    @retried("fail unfinished runs")
     def fail_unfinished_runs(self, portal: str, since: datetime, message: str) -> int:
         """Mark runs of ``portal`` started at or after ``since`` and still running as failed
         (their process was killed); returns how many."""
@@ -347,6 +382,7 @@ class Repository:
         with self.session.begin() as session:
             return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
+    @retried("read crawl runs")
     def runs(self, portal: str | None = None, limit: int = 20) -> list[CrawlRun]:
         stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
         if portal:

@@ -10,8 +10,9 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import AnnouncementItem
 
-# C0 controls (but tab and newlines), zero-width characters and byte-order marks
-INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200d\u2060\ufeff]")
+# C0 controls (but tab and newlines), DEL and C1 controls (terminal escape sequences),
+# zero-width characters and byte-order marks
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
 
 
 def clean_text(text: str) -> str:

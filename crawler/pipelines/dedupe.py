@@ -6,10 +6,12 @@ import logging
 from collections.abc import Sequence
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from crawler.dedupe import Candidate, Deduplicator
 from crawler.items import AnnouncementItem
 from crawler.state import CrawlState
+from storage import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,13 @@ class DedupePipeline:
         return [Candidate(*row) for row in self.state.repo.near_duplicate_candidates(keys)]
 
     def process_item(self, item: AnnouncementItem) -> AnnouncementItem:
-        signature = self.dedupe.check(item.url, item.body)
+        if self.state.storage_error is not None:  # stopping: the next crawl fetches it again
+            raise DropItem(f"not stored, the database failed: {item.url}", log_level="DEBUG")
+        try:
+            signature = self.dedupe.check(item.url, item.body)
+        except StorageError as exc:
+            self.state.storage_failed(exc)
+            raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from exc
         item.fingerprint = signature.fingerprint
         item.simhash = signature.simhash
         item.bands = signature.bands

@@ -8,6 +8,7 @@ from scrapy.crawler import Crawler
 
 from crawler.items import AnnouncementItem
 from crawler.state import CrawlState
+from storage import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +34,17 @@ class StorePipeline:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        if self.state.storage_error is not None:
+            return  # the crawl is stopping; the next one fetches these again
         records = [{**item.record(), "run_id": self.state.run_id} for item in batch]
-        inserted = self.state.repo.add_announcements(
-            records, enqueue_alerts=self.state.enqueue_alerts
-        )
+        try:
+            inserted = self.state.repo.add_announcements(
+                records, enqueue_alerts=self.state.enqueue_alerts
+            )
+        except StorageError as exc:
+            # not stored, all or nothing; the crawl stops and the next one fetches them again
+            self.state.storage_failed(exc)
+            return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govwatch/stored", len(inserted))
         skipped = len(batch) - len(inserted)

@@ -1,0 +1,427 @@
+"""Storage: insert-with-dedupe and ``export --since`` with a million records already stored.
+
+The million is bulk-loaded with plain SQL (executemany on SQLite, COPY on PostgreSQL) into
+the schema the migrations build, indexes and all; only the timed part goes through govwatch:
+``crawler.dedupe.Deduplicator`` bound to the repository's lookups, as DedupePipeline binds
+it, then ``Repository.add_announcements`` in batches of GOVWATCH_BATCH_SIZE, as
+StorePipeline writes; and ``govwatch export --since`` for one day of records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, Options, Result, fmt, median
+from bench.simsite import article_paragraphs, vocabulary
+from crawler.dedupe import Candidate, Deduplicator
+from crawler.items import STORED_FIELDS
+from crawler.settings import GOVWATCH_BATCH_SIZE
+from storage import Repository
+from tests.support.postgres import create_database, postgres_server
+
+logger = logging.getLogger(__name__)
+
+NAME = "store"
+PORTALS = 1000
+DAYS = 200  # the million spans 200 days: 5,000 new records a day, ~3,000 portals' worth
+BANDS = 10  # LSH band keys per announcement (crawler.dedupe: BINS // ROWS)
+INSERTS = 3_000  # records through the dedupe + store path per timed run
+TARGET_RATE = 5000.0
+TARGET_EXPORT = 1.0
+COLUMNS = (
+    "id",
+    "portal",
+    "url",
+    "title",
+    "published_at",
+    "source",
+    "body",
+    "is_meeting",
+    "meeting_date",
+    "meeting_name",
+    "presider",
+    "speakers",
+    "attendees",
+    "location",
+    "meeting_form",
+    "attachments",
+    "fingerprint",
+    "simhash",
+    "duplicate_of",
+    "first_seen_at",
+    "run_id",
+)
+
+
+def portal_name(i: int) -> str:
+    return f"p{i % PORTALS:04d}"
+
+
+def url(i: int) -> str:
+    return f"http://www.{portal_name(i)}.gov.cn/xwzx/zwdt/{i:07d}.html"
+
+
+def signed64(rng: random.Random) -> int:
+    return rng.getrandbits(64) - (1 << 63)
+
+
+def bulk_rows(count: int, until: datetime, sqlite_text: bool) -> Iterator[tuple[Any, ...]]:
+    """The million: distinct ~1.5 KB bodies, first seen in id order over DAYS days."""
+    rng = random.Random(1)
+    words = vocabulary(rng)
+    bodies = ["\n".join(article_paragraphs(rng, words, i, 450)) for i in range(500)]
+    start = until - timedelta(days=DAYS)
+    step = timedelta(days=DAYS) / count
+    for i in range(1, count + 1):
+        seen = start + step * i
+        published = seen - timedelta(hours=3)
+        meeting = i % 3 == 0
+        values: tuple[Any, ...] = (
+            i,
+            portal_name(i),
+            url(i),
+            f"{portal_name(i)}召开第{i}次常务会议" if meeting else f"{portal_name(i)}工作动态{i}",
+            published,
+            "区政府办公室",
+            f"{bodies[i % len(bodies)]}（编号{i}）",
+            meeting,
+            published.date() if meeting else None,
+            f"第{i}次常务会议" if meeting else None,
+            None,
+            "[]",
+            "[]",
+            None,
+            None,
+            "[]",
+            hashlib.sha1(str(i).encode()).hexdigest(),
+            signed64(rng),
+            None,
+            seen,
+            None,
+        )
+        if sqlite_text:  # SQLAlchemy's SQLite formats for DateTime, Date and Boolean
+            values = tuple(
+                v.strftime("%Y-%m-%d %H:%M:%S.%f")
+                if isinstance(v, datetime)
+                else v.isoformat()
+                if isinstance(v, date)
+                else int(v)
+                if isinstance(v, bool)
+                else v
+                for v in values
+            )
+        yield values
+
+
+def band_rows(count: int) -> Iterator[tuple[int, int]]:
+    rng = random.Random(2)
+    for i in range(1, count + 1):
+        for key in {signed64(rng) for _ in range(BANDS)}:
+            yield i, key
+
+
+def portal_rows(now: datetime) -> list[tuple[str, str, str]]:
+    return [
+        (portal_name(i), f"门户{i}", now.strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(PORTALS)
+    ]
+
+
+def load_sqlite(path: Path, count: int, until: datetime) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA synchronous=OFF")
+        tables = "'announcements', 'announcement_bands'"
+        indexes = connection.execute(  # plain indexes: built once after the load, not per row
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({tables})"
+        ).fetchall()
+        for name, _ in indexes:
+            connection.execute(f'DROP INDEX "{name}"')
+        with connection:
+            connection.executemany(
+                "INSERT INTO portals (name, title, created_at) VALUES (?, ?, ?)",
+                portal_rows(until),
+            )
+            marks = ", ".join("?" * len(COLUMNS))
+            connection.executemany(
+                f"INSERT INTO announcements ({', '.join(COLUMNS)}) VALUES ({marks})",
+                bulk_rows(count, until, sqlite_text=True),
+            )
+            connection.executemany(
+                "INSERT INTO announcement_bands (announcement_id, key) VALUES (?, ?)",
+                band_rows(count),
+            )
+        for _, sql in indexes:
+            connection.execute(sql)
+        connection.execute("ANALYZE")
+    finally:
+        connection.close()
+
+
+def load_postgres(db_url: str, count: int, until: datetime) -> None:
+    import psycopg
+
+    conninfo = db_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo) as connection, connection.cursor() as cursor:
+        naive = until.replace(tzinfo=None)
+        cursor.execute(  # plain indexes: built once after the load, not per row
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN"
+            " ('announcements', 'announcement_bands')"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        with cursor.copy("COPY portals (name, title, created_at) FROM STDIN") as copy:
+            for i in range(PORTALS):
+                copy.write_row((portal_name(i), f"门户{i}", naive))
+        with cursor.copy(f"COPY announcements ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in bulk_rows(count, until.replace(tzinfo=None), sqlite_text=False):
+                copy.write_row(row)
+        with cursor.copy("COPY announcement_bands (announcement_id, key) FROM STDIN") as copy:
+            for pair in band_rows(count):
+                copy.write_row(pair)
+        cursor.execute("SELECT setval('announcements_id_seq', %s)", (count,))
+        for _, sql in indexes:
+            cursor.execute(sql)
+        connection.commit()
+        cursor.execute("ANALYZE")
+        connection.commit()
+
+
+def new_records(count: int, run: int, stored: int) -> list[dict[str, Any]]:
+    """Records as the pipelines hand them to dedupe: 10% already stored (same URL), 5%
+    exact copies of a record earlier in the run, 5% near copies (other boilerplate)."""
+    rng = random.Random(100 + run)
+    words = vocabulary(rng)
+    records: list[dict[str, Any]] = []
+    for i in range(count):
+        kind = rng.random()
+        body = "\n".join(article_paragraphs(rng, words, i, 450))
+        link = f"http://www.p{i % PORTALS:04d}.gov.cn/new/{run}/{i:06d}.html"
+        if kind < 0.10:
+            link = url(rng.randint(1, stored))
+        elif kind < 0.15 and records:
+            body = rng.choice(records)["body"]
+        elif kind < 0.20 and records:
+            body = "【转载】" + rng.choice(records)["body"] + "\n（责任编辑：王明）"
+        records.append({"portal": f"p{i % PORTALS:04d}", "url": link, "body": body})
+    return records
+
+
+class Stopwatch:
+    """Adds up the time spent in the functions it wraps."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return func(*args)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return timed
+
+
+def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What DedupePipeline and StorePipeline do with each record, timed; ``db_s`` is the
+    time spent in the store (the dedupe lookups and the batched inserts)."""
+    db = Stopwatch()
+    dedupe = Deduplicator(
+        db.wrap(repo.first_with_fingerprint),
+        db.wrap(lambda keys: [Candidate(*row) for row in repo.near_duplicate_candidates(keys)]),
+    )
+    add = db.wrap(repo.add_announcements)
+    started = time.perf_counter()
+    inserted = duplicates = 0
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        signature = dedupe.check(record["url"], record["body"])
+        row: dict[str, Any] = dict.fromkeys(STORED_FIELDS)
+        row.update(
+            portal=record["portal"],
+            url=record["url"],
+            title=record["body"][:20],
+            body=record["body"],
+            is_meeting=False,
+            speakers=[],
+            attendees=[],
+            attachments=[],
+            fingerprint=signature.fingerprint,
+            simhash=signature.simhash,
+            bands=signature.bands,
+            duplicate_of=signature.duplicate_of,
+        )
+        duplicates += signature.duplicate_of is not None
+        batch.append(row)
+        if len(batch) >= GOVWATCH_BATCH_SIZE:
+            inserted += len(add(batch))
+            batch = []
+    inserted += len(add(batch))
+    elapsed = time.perf_counter() - started
+    return {
+        "records": len(records),
+        "inserted": inserted,
+        "duplicates": duplicates,
+        "seconds": elapsed,
+        "db_s": db.seconds,
+        "per_s": len(records) / elapsed,
+        "db_per_s": len(records) / db.seconds,
+    }
+
+
+def signatures_only(records: Sequence[dict[str, Any]]) -> float:
+    """The CPU part of the same path (shingles, MinHash, simhash) with the store left out."""
+    dedupe = Deduplicator(lambda fingerprint: None, lambda keys: [])
+    started = time.perf_counter()
+    for record in records:
+        dedupe.check(record["url"], record["body"])
+    return time.perf_counter() - started
+
+
+def export_day(repo: Repository, day: date) -> tuple[float, int]:
+    from crawler.cli import write_records
+
+    started = time.perf_counter()
+    count = write_records(repo.export(since=day), "jsonl", io.StringIO())
+    return time.perf_counter() - started, count
+
+
+def export_cli(db_url: str, day: date, work: Path) -> float:
+    started = time.perf_counter()
+    with (work / "export.err").open("wb") as err:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "export",
+                "--since",
+                day.isoformat(),
+                "--db",
+                db_url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=ROOT,
+            check=True,
+            timeout=600,
+        )
+    return time.perf_counter() - started
+
+
+def measure(
+    backend: str,
+    db_url: str,
+    load: Callable[[int, datetime], None],
+    options: Options,
+    work: Path,
+) -> dict[str, Any]:
+    count = 5_000 if options.quick else int(os.environ.get("BENCH_RECORDS", 1_000_000))
+    inserts = 200 if options.quick else INSERTS
+    repo = Repository.open(db_url)  # the schema, by the migrations
+    until = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    started = time.perf_counter()
+    load(count, until)
+    loaded = time.perf_counter() - started
+    logger.info("%s: %s records bulk-loaded in %.0f s", backend, f"{count:,}", loaded)
+    day = (until - timedelta(days=1)).date()  # the last full day of the million
+    out: dict[str, Any] = {"records": count, "bulk_load_s": loaded, "export": [], "cli": []}
+    try:
+        for _ in range(options.repeat):
+            seconds, exported = export_day(repo, day)
+            out["export"].append({"seconds": seconds, "records": exported})
+            out["cli"].append(export_cli(db_url, day, work))
+        out["inserts"] = []
+        out["signature_s"] = []
+        for run in range(options.repeat):
+            records = new_records(inserts, run, count)
+            out["signature_s"].append(signatures_only(records))
+            out["inserts"].append(insert_with_dedupe(repo, records))
+            logger.info("%s insert run %d: %s", backend, run + 1, out["inserts"][-1])
+    finally:
+        repo.close()
+    return out
+
+
+def run(options: Options) -> Result:
+    result = Result(NAME, "Storage: insert with dedupe and export at a million records")
+    work = options.workdir / NAME
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    backends: dict[str, Any] = {}
+    sqlite_path = work / "govwatch.db"
+    sqlite_url = f"sqlite:///{sqlite_path}"
+    backends["SQLite"] = measure(
+        "SQLite",
+        sqlite_url,
+        lambda count, until: load_sqlite(sqlite_path, count, until),
+        options,
+        work,
+    )
+    sqlite_path.unlink(missing_ok=True)
+    server: AbstractContextManager[str | None]
+    try:
+        server = postgres_server()
+    except RuntimeError as exc:  # pragma: no cover - no PostgreSQL binaries
+        logger.warning("PostgreSQL skipped: %s", exc)
+        server = nullcontext(None)
+    with server as pg:
+        if pg is not None:
+            pg_url = create_database(pg, "govwatch_bench")
+            backends["PostgreSQL"] = measure(
+                "PostgreSQL",
+                pg_url,
+                lambda count, until: load_postgres(pg_url, count, until),
+                options,
+                work,
+            )
+    result.data.update(backends=backends, days=DAYS, batch_size=GOVWATCH_BATCH_SIZE)
+    for backend, out in backends.items():
+        rate = median([r["db_per_s"] for r in out["inserts"]])
+        whole = median([r["per_s"] for r in out["inserts"]])
+        export = median([e["seconds"] for e in out["export"]])
+        cli = median(out["cli"])
+        day_records = out["export"][0]["records"]
+        size = f"{out['records']:,} stored"
+        result.add(
+            f"{backend}: insert with dedupe ({size}), store side",
+            f"{fmt(rate)} records/s",
+            f"≥ {fmt(TARGET_RATE)}/s",
+            rate >= TARGET_RATE,
+            note=f"dedupe lookups + batched inserts of {GOVWATCH_BATCH_SIZE}",
+        )
+        result.add(
+            f"{backend}: the same with dedupe's signatures (CPU)",
+            f"{fmt(whole)} records/s",
+            note="shingles, MinHash, simhash and text checks included",
+        )
+        result.add(
+            f"{backend}: export --since one day ({day_records:,} records)",
+            f"{fmt(cli, 2)} s",
+            f"< {fmt(TARGET_EXPORT)} s",
+            cli < TARGET_EXPORT,
+            note=f"whole command; the query and JSON alone {fmt(export, 2)} s",
+        )
+        result.add(
+            f"{backend}: bulk load of the {out['records']:,} (plain SQL)",
+            f"{fmt(out['bulk_load_s'])} s",
+        )
+    return result

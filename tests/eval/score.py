@@ -270,122 +270,77 @@ def _false_links(results: Sequence[Result]) -> Score:
     return _accuracy("not_linked", originals, lambda r: r.duplicate_of is None)
 
 
-def score(results: Sequence[Result]) -> dict[str, Score]:
-    def label(r: Result, key: str) -> Any:
-        return r.case.labels.get(key)
+def _same_text(predicted: Any, expected: Any) -> bool:
+    return norm(predicted) == norm(expected)
 
-    scores = [
-        _accuracy(
-            "title",
-            results,
-            lambda r: (
-                norm(r.article.title) == norm(label(r, "title")) if _labelled(r, "title") else None
-            ),
-        ),
-        _accuracy(
-            "published_at",
-            results,
-            lambda r: (
-                same_time(r.article.published_at, label(r, "published_at"))
-                if _labelled(r, "published_at")
-                else None
-            ),
-        ),
-        _accuracy(
-            "source",
-            results,
-            lambda r: (
-                norm(r.article.source) == norm(label(r, "source"))
-                if _labelled(r, "source")
-                else None
-            ),
-        ),
-        _mean(
-            "body",
-            results,
-            lambda r: (
-                char_f1(r.article.body, label(r, "body") or "") if _labelled(r, "body") else None
-            ),
-        ),
-        _is_meeting_f1(results),
-        _accuracy(
-            "meeting_date",
-            [r for r in results if _meeting_only(r)],
-            lambda r: (
-                (
-                    (r.facts.meeting_date.isoformat() if r.facts.meeting_date else None)
-                    == label(r, "meeting_date")
-                )
-                if _labelled(r, "meeting_date")
-                else None
-            ),
-        ),
-        _accuracy(
-            "meeting_name",
-            [r for r in results if _meeting_only(r)],
-            lambda r: (
-                norm(r.facts.meeting_name) == norm(label(r, "meeting_name"))
-                if _labelled(r, "meeting_name")
-                else None
-            ),
-        ),
-        _accuracy(
-            "presider",
-            [r for r in results if _meeting_only(r)],
-            lambda r: (
-                norm(r.facts.presider) == norm(label(r, "presider"))
-                if _labelled(r, "presider")
-                else None
-            ),
-        ),
-        _mean(
-            "speakers",
-            [r for r in results if _meeting_only(r)],
-            lambda r: (
-                set_f1(r.facts.speakers, label(r, "speakers") or [])
-                if _labelled(r, "speakers")
-                else None
-            ),
-        ),
-        _mean(
-            "attendees",
-            [r for r in results if _meeting_only(r)],
-            lambda r: (
-                set_f1(r.facts.attendees, label(r, "attendees") or [])
-                if _labelled(r, "attendees")
-                else None
-            ),
-        ),
-        _accuracy(
-            "location",
-            [r for r in results if _meeting_only(r)],
-            lambda r: (
-                norm(r.facts.location) == norm(label(r, "location"))
-                if _labelled(r, "location")
-                else None
-            ),
-        ),
-        _accuracy(
-            "meeting_form",
-            [r for r in results if _meeting_only(r)],
-            lambda r: (
-                norm(r.facts.meeting_form) == norm(label(r, "meeting_form"))
-                if _labelled(r, "meeting_form")
-                else None
-            ),
-        ),
-        _mean(
-            "attachments",
-            results,
-            lambda r: (
-                set_f1(r.article.attachments, label(r, "attachments") or [])
-                if _labelled(r, "attachments")
-                else None
-            ),
-        ),
-        _duplicates(results),
-        _false_links(results),
-    ]
+
+def _iso_day(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+# name, what the extractor found, how it is compared with the label, how scores add up,
+# and whether only meetings count
+FIELD_SCORES: tuple[
+    tuple[str, Callable[[Result], Any], Callable[[Any, Any], Any], Any, bool], ...
+] = (
+    ("title", lambda r: r.article.title, _same_text, _accuracy, False),
+    ("published_at", lambda r: r.article.published_at, same_time, _accuracy, False),
+    ("source", lambda r: r.article.source, _same_text, _accuracy, False),
+    ("body", lambda r: r.article.body, lambda got, want: char_f1(got, want or ""), _mean, False),
+    (
+        "meeting_date",
+        lambda r: _iso_day(r.facts.meeting_date),
+        lambda a, b: a == b,
+        _accuracy,
+        True,
+    ),
+    ("meeting_name", lambda r: r.facts.meeting_name, _same_text, _accuracy, True),
+    ("presider", lambda r: r.facts.presider, _same_text, _accuracy, True),
+    (
+        "speakers",
+        lambda r: r.facts.speakers,
+        lambda got, want: set_f1(got, want or []),
+        _mean,
+        True,
+    ),
+    (
+        "attendees",
+        lambda r: r.facts.attendees,
+        lambda got, want: set_f1(got, want or []),
+        _mean,
+        True,
+    ),
+    ("location", lambda r: r.facts.location, _same_text, _accuracy, True),
+    ("meeting_form", lambda r: r.facts.meeting_form, _same_text, _accuracy, True),
+    (
+        "attachments",
+        lambda r: r.article.attachments,
+        lambda got, want: set_f1(got, want or []),
+        _mean,
+        False,
+    ),
+)
+
+
+def _field_score(
+    results: Sequence[Result],
+    name: str,
+    found: Callable[[Result], Any],
+    compare: Callable[[Any, Any], Any],
+    aggregate: Any,
+    meetings_only: bool,
+) -> Score:
+    cases = [r for r in results if _meeting_only(r)] if meetings_only else list(results)
+    return aggregate(
+        name,
+        cases,
+        lambda r: compare(found(r), r.case.labels.get(name)) if _labelled(r, name) else None,
+    )
+
+
+def score(results: Sequence[Result]) -> dict[str, Score]:
+    scores = [_field_score(results, *spec) for spec in FIELD_SCORES]
+    scores += [_is_meeting_f1(results), _duplicates(results), _false_links(results)]
     return {s.name: s for s in scores}
 
 

@@ -2,9 +2,9 @@
 
 The million is bulk-loaded with plain SQL (executemany on SQLite, COPY on PostgreSQL) into
 the schema the migrations build, indexes and all; only the timed part goes through govwatch:
-``crawler.dedupe.Deduplicator`` bound to the repository's lookups, as DedupePipeline binds
-it, then ``Repository.add_announcements`` in batches of GOVWATCH_BATCH_SIZE, as
-StorePipeline writes; and ``govwatch export --since`` for one day of records.
+each record signed as DedupePipeline signs it, then in batches of GOVWATCH_BATCH_SIZE, as
+StorePipeline writes, ``crawler.dedupe.Deduplicator`` links the batch with the repository's
+two lookups and ``Repository.add_announcements`` inserts it; and ``govwatch export --since`` for one day of records.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from bench.common import ROOT, Options, Result, fmt, median
 from bench.simsite import article_paragraphs, vocabulary
-from crawler.dedupe import Candidate, Deduplicator
+from crawler.dedupe import Candidate, Deduplicator, Signature, sign
 from crawler.items import STORED_FIELDS
 from crawler.settings import GOVWATCH_BATCH_SIZE
 from storage import Repository
@@ -242,18 +242,30 @@ class Stopwatch:
 
 def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """What DedupePipeline and StorePipeline do with each record, timed; ``db_s`` is the
-    time spent in the store (the dedupe lookups and the batched inserts)."""
+    time spent in the store (each batch's dedupe lookups and its insert)."""
     db = Stopwatch()
     dedupe = Deduplicator(
-        db.wrap(repo.first_with_fingerprint),
-        db.wrap(lambda keys: [Candidate(*row) for row in repo.near_duplicate_candidates(keys)]),
+        db.wrap(repo.first_with_fingerprints),
+        db.wrap(
+            lambda key_sets: [
+                [Candidate(*row) for row in rows]
+                for rows in repo.near_duplicate_candidates(key_sets)
+            ]
+        ),
     )
     add = db.wrap(repo.add_announcements)
     started = time.perf_counter()
     inserted = duplicates = 0
-    batch: list[dict[str, Any]] = []
+    batch: list[tuple[dict[str, Any], Signature]] = []
+
+    def flush() -> int:
+        dedupe.link([(row["url"], row["body"], signature) for row, signature in batch])
+        for row, signature in batch:
+            row["duplicate_of"] = signature.duplicate_of
+        return len(add([row for row, _ in batch]))
+
     for record in records:
-        signature = dedupe.check(record["url"], record["body"])
+        signature = sign(record["body"])  # DedupePipeline
         row: dict[str, Any] = dict.fromkeys(STORED_FIELDS)
         row.update(
             portal=record["portal"],
@@ -267,14 +279,14 @@ def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> d
             fingerprint=signature.fingerprint,
             simhash=signature.simhash,
             bands=signature.bands,
-            duplicate_of=signature.duplicate_of,
         )
-        duplicates += signature.duplicate_of is not None
-        batch.append(row)
-        if len(batch) >= GOVWATCH_BATCH_SIZE:
-            inserted += len(add(batch))
+        batch.append((row, signature))
+        if len(batch) >= GOVWATCH_BATCH_SIZE:  # StorePipeline.flush
+            inserted += flush()
+            duplicates += sum(row["duplicate_of"] is not None for row, _ in batch)
             batch = []
-    inserted += len(add(batch))
+    inserted += flush()
+    duplicates += sum(row["duplicate_of"] is not None for row, _ in batch)
     elapsed = time.perf_counter() - started
     return {
         "records": len(records),
@@ -289,10 +301,9 @@ def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> d
 
 def signatures_only(records: Sequence[dict[str, Any]]) -> float:
     """The CPU part of the same path (shingles, MinHash, simhash) with the store left out."""
-    dedupe = Deduplicator(lambda fingerprint: None, lambda keys: [])
     started = time.perf_counter()
     for record in records:
-        dedupe.check(record["url"], record["body"])
+        sign(record["body"])
     return time.perf_counter() - started
 
 

@@ -12,8 +12,12 @@ import heapq
 import logging
 import re
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage import Repository
 
 logger = logging.getLogger(__name__)
 
@@ -193,52 +197,90 @@ class Signature:
     simhash: int | None = None
     bands: list[int] = field(default_factory=list)
     duplicate_of: str | None = None
+    # the body's shingle hashes, kept until the record is linked (verification), never stored
+    shingles: set[int] = field(default_factory=set, repr=False, compare=False)
+
+
+def sign(body: str) -> Signature:
+    """The body's fingerprint, simhash and LSH band keys (CPU only, no lookup)."""
+    text = normalise(body)
+    digest = fingerprint(body, text)
+    if digest is None:
+        return Signature()
+    hashes = shingles(body, text)
+    return Signature(digest, simhash_of(hashes), bands(minhash(hashes)), shingles=hashes)
+
+
+# What the store answers for a batch: the earliest original per fingerprint, and for each
+# record's band keys its stored candidates (most shared keys first, then the earliest)
+ExactLookup = Callable[[Sequence[str]], Mapping[str, str]]
+NearLookup = Callable[[Sequence[Sequence[int]]], Sequence[Sequence[Candidate]]]
 
 
 class Deduplicator:
     """Links each announcement to the first copy of its text, stored or seen in this crawl.
 
-    ``exact(fingerprint)`` and ``near(band_keys)`` look the store up (the repository's
-    ``first_with_fingerprint`` and ``near_duplicate_candidates``); copies seen in this run but not
-    yet written by the store's batch are kept here.
+    :meth:`link` resolves a whole store batch with two lookups, ``exact(fingerprints)`` and
+    ``near(band keys of each record)`` (:meth:`for_repository` binds the repository's);
+    copies seen in this crawl but not yet stored are kept here.
     """
 
-    def __init__(
-        self,
-        exact: Callable[[str], str | None],
-        near: Callable[[Sequence[int]], Sequence[Candidate]],
-    ) -> None:
+    def __init__(self, exact: ExactLookup, near: NearLookup) -> None:
         self.exact = exact
         self.near = near
         self._fingerprints: dict[str, str] = {}
         self._bands: dict[int, list[Candidate]] = {}
 
-    def check(self, url: str, body: str) -> Signature:
-        text = normalise(body)
-        sig = Signature(fingerprint=fingerprint(body, text))
-        if sig.fingerprint is None:
-            return sig
-        hashes = shingles(body, text)
-        sig.simhash = simhash_of(hashes)
-        sig.bands = bands(minhash(hashes))
-        first = self._fingerprints.get(sig.fingerprint) or self.exact(sig.fingerprint)
-        if first is None:
-            first = self._near_copy(url, body, hashes, sig.bands)
-        if first is not None and first != url:
-            sig.duplicate_of = first
-        else:
-            self._fingerprints[sig.fingerprint] = url
-        entry = Candidate(url, body, sig.duplicate_of)
-        for key in sig.bands:
-            self._bands.setdefault(key, []).append(entry)
-        return sig
+    @classmethod
+    def for_repository(cls, repo: Repository) -> Deduplicator:
+        def near(key_sets: Sequence[Sequence[int]]) -> list[list[Candidate]]:
+            found = repo.near_duplicate_candidates(key_sets)
+            return [[Candidate(*row) for row in rows] for rows in found]
 
-    def _near_copy(self, url: str, body: str, hashes: set[int], keys: list[int]) -> str | None:
+        return cls(repo.first_with_fingerprints, near)
+
+    def check(self, url: str, body: str) -> Signature:
+        """Sign and link one announcement (a batch of one)."""
+        signature = sign(body)
+        self.link([(url, body, signature)])
+        return signature
+
+    def link(self, batch: Sequence[tuple[str, str, Signature]]) -> None:
+        """Set ``duplicate_of`` on each (url, body, signature) of a batch, in order: an
+        earlier record of this crawl, or a stored one, with the same or nearly the same text."""
+        signed = [entry for entry in batch if entry[2].fingerprint is not None]
+        if not signed:
+            return
+        stored = self.exact(list(dict.fromkeys(str(sig.fingerprint) for _, _, sig in signed)))
+        # near candidates for every record the fingerprints leave open, in one lookup
+        open_ = [
+            i
+            for i, (_, _, sig) in enumerate(signed)
+            if sig.fingerprint not in stored and sig.fingerprint not in self._fingerprints
+        ]
+        found = self.near([signed[i][2].bands for i in open_]) if open_ else []
+        candidates: dict[int, Sequence[Candidate]] = dict(zip(open_, found, strict=True))
+        for i, (url, body, sig) in enumerate(signed):
+            digest = str(sig.fingerprint)
+            first = self._fingerprints.get(digest) or stored.get(digest)
+            if first is None:
+                first = self._near_copy(url, body, sig, candidates.get(i, ()))
+            if first is not None and first != url:
+                sig.duplicate_of = first
+            else:
+                self._fingerprints[digest] = url
+            entry = Candidate(url, body, sig.duplicate_of)
+            for key in sig.bands:
+                self._bands.setdefault(key, []).append(entry)
+
+    def _near_copy(
+        self, url: str, body: str, sig: Signature, stored: Sequence[Candidate]
+    ) -> str | None:
         local: dict[str, Candidate] = {}
-        for key in keys:
+        for key in sig.bands:
             for entry in self._bands.get(key, ()):
                 local.setdefault(entry.url, entry)
-        stored = list(self.near(keys)) if keys else []
+        hashes = sig.shingles or None
         for candidate in [*stored, *local.values()][: MAX_CANDIDATES * 2]:
             if candidate.url == url:
                 continue

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.dedupe import Signature
 
 # Fields written to the store; the rest (the page itself, list hints) are working state.
 STORED_FIELDS = (
@@ -54,6 +57,7 @@ class AnnouncementItem:
     simhash: int | None = None
     duplicate_of: str | None = None
     bands: list[int] = field(default_factory=list)
+    signature: Signature | None = field(default=None, repr=False)  # dedupe's, until stored
 
     def record(self) -> dict[str, Any]:
         """The row to store."""

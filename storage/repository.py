@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -50,30 +51,22 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-# Per-record dedupe lookups, built once: constructing a statement and its cache key on every
-# call cost more than the query itself (3-6× the time; docs/performance.md)
-_FIRST_WITH_FINGERPRINT = (
-    select(Announcement.url)
+# Dedupe lookups for a whole store batch, built once: constructing a statement and its cache
+# key on every call cost more than the query itself (docs/performance.md)
+_FIRST_WITH_FINGERPRINTS = (
+    select(Announcement.fingerprint, Announcement.url)
     .where(
-        Announcement.fingerprint == bindparam("fingerprint"), Announcement.duplicate_of.is_(None)
+        Announcement.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+        Announcement.duplicate_of.is_(None),
     )
     .order_by(Announcement.id)
-    .limit(1)
 )
-_SHARED = func.count(AnnouncementBand.key).label("shared")
-_BAND_MATCHES = (
-    select(AnnouncementBand.announcement_id, _SHARED)
-    .where(AnnouncementBand.key.in_(bindparam("keys", expanding=True)))
-    .group_by(AnnouncementBand.announcement_id)
-    .order_by(_SHARED.desc(), AnnouncementBand.announcement_id)
-    .limit(bindparam("limit"))
-    .subquery()
+_BAND_MATCHES = select(AnnouncementBand.key, AnnouncementBand.announcement_id).where(
+    AnnouncementBand.key.in_(bindparam("keys", expanding=True))
 )
-_NEAR_DUPLICATE_CANDIDATES = (
-    select(Announcement.url, Announcement.body, Announcement.duplicate_of)
-    .join(_BAND_MATCHES, _BAND_MATCHES.c.announcement_id == Announcement.id)
-    .order_by(_BAND_MATCHES.c.shared.desc(), Announcement.id)
-)
+_CANDIDATES = select(
+    Announcement.id, Announcement.url, Announcement.body, Announcement.duplicate_of
+).where(Announcement.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -146,24 +139,47 @@ class Repository:
                 found.update(rows)
         return found
 
-    @retried("look up a fingerprint")
-    def first_with_fingerprint(self, fingerprint: str) -> str | None:
-        """URL of the earliest announcement with this exact content fingerprint."""
+    @retried("look up fingerprints")
+    def first_with_fingerprints(self, fingerprints: Iterable[str]) -> dict[str, str]:
+        """For each stored content fingerprint among ``fingerprints``, the URL of its earliest
+        announcement that is not itself a copy. One indexed lookup per CHUNK fingerprints."""
+        wanted = list(dict.fromkeys(fingerprints))
+        found: dict[str, str] = {}
         with self.session() as session:
-            return session.scalar(_FIRST_WITH_FINGERPRINT, {"fingerprint": fingerprint})
+            for chunk in _chunks(wanted):
+                rows = session.execute(_FIRST_WITH_FINGERPRINTS, {"fingerprints": list(chunk)})
+                for digest, url in rows:
+                    if digest is not None:  # the lookup's IN excludes NULL; for the type
+                        found.setdefault(digest, url)
+        return found
 
     @retried("look up near duplicates")
     def near_duplicate_candidates(
-        self, keys: Sequence[int], limit: int = 20
-    ) -> list[tuple[str, str, str | None]]:
-        """(url, body, duplicate_of) of stored announcements sharing an LSH band key with
-        ``keys``: most shared keys first, then the earliest. One indexed lookup per call."""
-        if not keys:
-            return []
-        params = {"keys": list(dict.fromkeys(keys)), "limit": limit}
+        self, key_sets: Sequence[Sequence[int]], limit: int = 20
+    ) -> list[list[tuple[str, str, str | None]]]:
+        """For each record's LSH band keys, the (url, body, duplicate_of) of at most ``limit``
+        stored announcements sharing a key: most shared keys first, then the earliest.
+
+        Two indexed lookups for the whole batch (the band keys, then the chosen bodies).
+        """
+        wanted = list(dict.fromkeys(key for keys in key_sets for key in keys))
+        if not wanted:
+            return [[] for _ in key_sets]
+        matches: dict[int, list[int]] = {}
+        chosen: list[list[int]] = []
+        rows: dict[int, tuple[str, str, str | None]] = {}
         with self.session() as session:
-            rows = session.execute(_NEAR_DUPLICATE_CANDIDATES, params)
-            return [(row.url, row.body, row.duplicate_of) for row in rows]
+            for chunk in _chunks(wanted):
+                for key, announcement_id in session.execute(_BAND_MATCHES, {"keys": list(chunk)}):
+                    matches.setdefault(key, []).append(announcement_id)
+            for keys in key_sets:
+                shared = Counter(i for key in set(keys) for i in matches.get(key, ()))
+                chosen.append(sorted(shared, key=lambda i: (-shared[i], i))[:limit])
+            ids = list({i for top in chosen for i in top})
+            for chunk in _chunks(ids):
+                for row in session.execute(_CANDIDATES, {"ids": list(chunk)}):
+                    rows[row.id] = (row.url, row.body, row.duplicate_of)
+        return [[rows[i] for i in top] for top in chosen]
 
     @retried("store announcements")
     def add_announcements(

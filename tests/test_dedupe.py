@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 
 from crawler.dedupe import (
-    Candidate,
     Deduplicator,
     bands,
     fingerprint,
@@ -82,10 +81,7 @@ def memory_repo() -> Iterator[Repository]:
 
 
 def _deduplicator(repo: Repository) -> Deduplicator:
-    return Deduplicator(
-        repo.first_with_fingerprint,
-        lambda keys: [Candidate(*row) for row in repo.near_duplicate_candidates(keys)],
-    )
+    return Deduplicator.for_repository(repo)
 
 
 def _store(repo: Repository, url: str, body: str, dedupe: Deduplicator) -> str | None:
@@ -116,7 +112,7 @@ def test_deduplicator_links_to_the_first_copy_across_processes(memory_repo: Repo
 
 
 def test_deduplicator_links_copies_seen_in_the_same_crawl_before_they_are_stored():
-    dedupe = Deduplicator(lambda _: None, lambda _: [])
+    dedupe = Deduplicator(lambda _: {}, lambda key_sets: [[] for _ in key_sets])
     assert dedupe.check("http://a/1", REPORT).duplicate_of is None
     assert dedupe.check("http://b/1", COPY).duplicate_of == "http://a/1"
     assert dedupe.check("http://a/2", SISTER).duplicate_of is None
@@ -137,7 +133,9 @@ def test_near_duplicate_candidates_on_each_backend(repo: Repository):
     dedupe = _deduplicator(repo)
     _store(repo, "http://a/1", REPORT, dedupe)
     keys = bands(minhash(shingles(COPY)))
-    assert [row[0] for row in repo.near_duplicate_candidates(keys)] == ["http://a/1"]
+    other = bands(minhash(shingles("今天天气很好，我们一起去公园散步，看见了许多盛开的花。" * 3)))
+    found = repo.near_duplicate_candidates([keys, [], other, keys])
+    assert [[row[0] for row in rows] for rows in found] == [["http://a/1"], [], [], ["http://a/1"]]
     assert repo.near_duplicate_candidates([]) == []
 
 

@@ -111,7 +111,10 @@ def test_first_with_fingerprint_ignores_copies(repo: Repository):
         [
             record("http://a.cn/1", fingerprint="f" * 40),
             record("http://b.cn/1", fingerprint="f" * 40, duplicate_of="http://a.cn/1"),
+            record("http://c.cn/1", fingerprint="e" * 40),
+            record("http://c.cn/2", fingerprint="e" * 40),  # a later original: not the first
         ]
     )
-    assert repo.first_with_fingerprint("f" * 40) == "http://a.cn/1"
-    assert repo.first_with_fingerprint("0" * 40) is None
+    found = repo.first_with_fingerprints(["f" * 40, "0" * 40, "e" * 40, "f" * 40])
+    assert found == {"f" * 40: "http://a.cn/1", "e" * 40: "http://c.cn/1"}
+    assert repo.first_with_fingerprints([]) == {}

@@ -1,4 +1,4 @@
-"""Store: write announcements in batches; a URL already stored is never written twice."""
+"""Store: link each batch to first copies (dedupe), then write it; a URL is never stored twice."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 
 from scrapy.crawler import Crawler
 
+from crawler.dedupe import Deduplicator
 from crawler.items import AnnouncementItem
 from crawler.state import CrawlState
 from storage import StorageError
@@ -19,6 +20,7 @@ class StorePipeline:
         self.state = CrawlState.of(crawler)
         self.batch_size = self.state.settings.batch_size
         self.pending: list[AnnouncementItem] = []
+        self.dedupe = Deduplicator.for_repository(self.state.repo)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -36,8 +38,9 @@ class StorePipeline:
         batch, self.pending = self.pending, []
         if self.state.storage_error is not None:
             return  # the crawl is stopping; the next one fetches these again
-        records = [{**item.record(), "run_id": self.state.run_id} for item in batch]
         try:
+            self.link(batch)
+            records = [{**item.record(), "run_id": self.state.run_id} for item in batch]
             inserted = self.state.repo.add_announcements(
                 records, enqueue_alerts=self.state.enqueue_alerts
             )
@@ -51,6 +54,20 @@ class StorePipeline:
         if skipped:
             self.crawler.stats.inc_value("govwatch/already_stored", skipped)
         logger.debug("stored %d announcements (%d already stored)", len(inserted), skipped)
+
+    def link(self, batch: list[AnnouncementItem]) -> None:
+        """Set ``duplicate_of`` of the batch's copies of earlier announcements."""
+        signed = [(item, item.signature) for item in batch if item.signature is not None]
+        self.dedupe.link([(item.url, item.body, signature) for item, signature in signed])
+        assert self.crawler.stats is not None
+        for item, signature in signed:
+            item.duplicate_of = signature.duplicate_of
+            item.signature = None  # its shingles are not needed any more
+            if item.duplicate_of:
+                logger.debug(
+                    "portal %s: %s is a copy of %s", item.portal, item.url, item.duplicate_of
+                )
+                self.crawler.stats.inc_value("govwatch/duplicates")
 
     def close_spider(self) -> None:
         self.flush()

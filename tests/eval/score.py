@@ -18,7 +18,7 @@ from typing import Any
 
 from parsel import Selector
 
-from crawler.dedupe import Candidate, Deduplicator
+from crawler.dedupe import Deduplicator
 from crawler.extract.article import Article, extract_article
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import MeetingFacts, meeting_facts
@@ -122,10 +122,7 @@ def link_duplicates(results: Sequence[Result]) -> None:
     """The dedupe pipeline's work across the set, in order, against a fresh in-memory store."""
     repo = Repository.open("sqlite://")
     try:
-        dedupe = Deduplicator(
-            repo.first_with_fingerprint,
-            lambda keys: [Candidate(*row) for row in repo.near_duplicate_candidates(keys)],
-        )
+        dedupe = Deduplicator.for_repository(repo)
         ids: dict[str, str] = {}
         for result in results:
             url = result.case.meta.get("url") or f"http://eval.invalid/{result.case.id}.html"

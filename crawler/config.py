@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-ENV_OVERRIDABLE = ("GOVWATCH_DB", "GOVWATCH_PORTALS")
+from crawler.exceptions import ConfigError
+from crawler.workers import default_workers
+
+ENV_OVERRIDABLE = ("GOVWATCH_DB", "GOVWATCH_PORTALS", "GOVWATCH_WORKERS")
 
 
 def _get(settings: BaseSettings, name: str) -> str:
@@ -27,6 +30,8 @@ class GovwatchSettings:
     max_list_pages: int
     progress_interval: float
     check_articles: int  # >0: `portal check` mode, fetch this many articles of page one
+    workers: int  # analysis worker processes (crawler.workers); 0: in the crawl's process
+    workers_after: int  # pages a process analyses itself before it starts the workers
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> GovwatchSettings:
@@ -38,4 +43,18 @@ class GovwatchSettings:
             max_list_pages=max(1, settings.getint("GOVWATCH_MAX_LIST_PAGES")),
             progress_interval=settings.getfloat("GOVWATCH_PROGRESS_INTERVAL"),
             check_articles=settings.getint("GOVWATCH_CHECK_ARTICLES"),
+            workers=_workers(_get(settings, "GOVWATCH_WORKERS")),
+            workers_after=max(0, settings.getint("GOVWATCH_WORKERS_AFTER")),
         )
+
+
+def _workers(value: str) -> int:
+    if value in ("", "None", "auto"):
+        return default_workers()
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ConfigError(f"GOVWATCH_WORKERS: not a number of processes (0 or more): {value!r}")
+    return count

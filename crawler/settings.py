@@ -47,11 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.rendering.middleware.BrowserCookiesMiddleware": 700,
 }
 
+# clean → extract → classify → sign (crawler.analysis), then dedupe's links and the store
 ITEM_PIPELINES = {
-    "crawler.pipelines.clean.CleanPipeline": 100,
-    "crawler.pipelines.extract.ExtractPipeline": 200,
-    "crawler.pipelines.classify.ClassifyPipeline": 300,
-    "crawler.pipelines.dedupe.DedupePipeline": 400,
+    "crawler.pipelines.analyse.AnalysePipeline": 100,
     "crawler.pipelines.store.StorePipeline": 500,
 }
 
@@ -102,4 +100,9 @@ GOVWATCH_BATCH_SIZE = 50  # announcements written per transaction
 GOVWATCH_MAX_LIST_PAGES = 500  # per list source, per crawl: a bound for endless pagination
 GOVWATCH_PARALLEL_PORTALS = 32  # portals crawled at once by one `govwatch crawl` process
 GOVWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines of a long crawl
+# page analysis in worker processes (crawler.workers): how many (None: one fewer than the
+# CPUs; 0: none, all in the crawl's process; also $GOVWATCH_WORKERS), and after how many
+# pages a process has analysed itself (a small crawl is not worth starting a process for)
+GOVWATCH_WORKERS = None
+GOVWATCH_WORKERS_AFTER = 100
 GOVWATCH_CHECK_ARTICLES = 0  # set by `govwatch portal check`: articles to fetch, stored or not

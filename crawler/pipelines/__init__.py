@@ -1,1 +1,2 @@
-"""Item pipelines, one job each, in ITEM_PIPELINES order: clean → extract → classify → dedupe → store."""
+"""Item pipelines in ITEM_PIPELINES order: analyse (clean → extract → classify → sign), then store
+(dedupe's links, then the batch written)."""

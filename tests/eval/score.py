@@ -18,11 +18,11 @@ from typing import Any
 
 from parsel import Selector
 
+from crawler.analysis import clean_text
 from crawler.dedupe import Deduplicator
 from crawler.extract.article import Article, extract_article
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import MeetingFacts, meeting_facts
-from crawler.pipelines.clean import clean_text
 from storage import Repository
 
 logger = logging.getLogger(__name__)

@@ -192,6 +192,7 @@ EDGE_CASES = [
     "ab" * 100 + "中" * 20,  # Latin sample
     "中" * 70 + "ab" * 131,  # CJK sample at the 3:1 boundary
     "中" * 67 + "ab" * 67,  # exactly a third CJK in the 200-character sample: Latin width
+    "正文\ud800混入\udfff孤立的代理项\udc80" * 10,  # lone surrogates (bytes decoded leniently)
 ]
 
 
@@ -248,6 +249,16 @@ def test_evaluation_set_bodies_have_the_reference_signatures():
     assert len(bodies) > 80
     for body in bodies:
         assert_same_signatures(body)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"), [(0, 0x10000), (0x10000, 0x110000)], ids=["bmp", "astral"]
+)
+def test_every_code_point_normalises_as_before(first: int, last: int):
+    every = "".join(map(chr, range(first, last)))
+    assert dedupe.normalise(every) == reference_normalise(every)
+    for start in range(0, len(every), 997):  # and in pieces, each with its own shingle width
+        assert_same_signatures(every[start : start + 997])
 
 
 def test_the_deduplicator_stores_the_reference_signatures():

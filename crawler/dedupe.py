@@ -43,11 +43,6 @@ MAX_CANDIDATES = 20
 # what normalising deletes: all but letters and digits (as str.isalnum, which [^\W_] is)
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# byte slices of a UTF-32 string: shingle i of width w is _SLICES[w][i] (built once, reused)
-_SLICES = {
-    width: [slice(4 * i, 4 * (i + width)) for i in range(MAX_CHARS)]
-    for width in (SHINGLE_CJK, SHINGLE_LATIN)
-}
 # what tells two meetings of one template apart: their dates and ordinals (第23次, 22nd)
 _MARKER = re.compile(
     r"(?:\d{4}年)?\d{1,2}月\d{1,2}日|(?<![\d月])\d{1,2}日|第[\d一二三四五六七八九十百零〇]+[次届期]|"
@@ -87,16 +82,56 @@ def fingerprint(body: str, normalised: str | None = None) -> str | None:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def shingles(body: str, normalised: str | None = None) -> set[int]:
-    """crc32 hashes of the normalised body's overlapping character windows (bounded)."""
-    text = (normalise(body) if normalised is None else normalised)[:MAX_CHARS]
+@cache
+def _crc_terms(width: int) -> tuple[int, NDArray[np.uint32], NDArray[np.uint32]]:
+    """crc32 of a ``width``-character UTF-32 window as one term per character, to be XORed.
+
+    crc32 is affine: over messages of one length, crc32(m) is crc32(zeros) XOR each byte's term
+    (crc32 of that byte alone among zeros, XOR crc32(zeros)). Character j of a window, code
+    point c, adds ``low[j][c & 0xFFFF] ^ high[j][c >> 16]`` (its fourth byte is always 0).
+    """
+    import numpy as np
+
+    size = 4 * width
+    zero = zlib.crc32(bytes(size))
+    terms = np.array(
+        [
+            [zlib.crc32(bytes(k) + bytes([x]) + bytes(size - k - 1)) ^ zero for x in range(256)]
+            for k in range(size)
+        ],
+        np.uint32,
+    )  # terms[k][x]: byte x at offset k
+    value = np.arange(_BMP)
+    low = np.ascontiguousarray(terms[0::4, value & 0xFF] ^ terms[1::4, value >> 8])
+    return zero, low, np.ascontiguousarray(terms[2::4])
+
+
+def _shingle_array(text: str) -> NDArray[np.uint32]:
+    """crc32 of each window of a normalised text in UTF-32-LE, as :func:`shingles`, repeats kept."""
+    import numpy as np
+
+    text = text[:MAX_CHARS]
     sample = text[:200]
     width = SHINGLE_CJK if len(_CJK.findall(sample)) * 3 > len(sample) else SHINGLE_LATIN
     count = len(text) - width + 1
     if count <= 0:
-        return set()
-    data = text.encode("utf-32-le")
-    return set(map(zlib.crc32, map(data.__getitem__, _SLICES[width][:count])))
+        return np.empty(0, np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le"), _UTF32)
+    zero, low, high = _crc_terms(width)
+    hashes = np.full(count, zero, np.uint32)
+    low_half = (codes & 0xFFFF).astype(np.intp)
+    for j in range(width):
+        hashes ^= low[j].take(low_half[j : j + count])
+    if codes.max() >= _BMP:  # below it the high half is 0, whose terms are 0
+        high_half = (codes >> 16).astype(np.intp)
+        for j in range(width):
+            hashes ^= high[j].take(high_half[j : j + count])
+    return hashes
+
+
+def shingles(body: str, normalised: str | None = None) -> set[int]:
+    """crc32 hashes of the normalised body's overlapping character windows (bounded)."""
+    return set(_shingle_array(normalise(body) if normalised is None else normalised).tolist())
 
 
 def minhash(hashes: Iterable[int]) -> list[int]:

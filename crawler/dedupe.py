@@ -8,14 +8,13 @@ million stored announcements with a few indexed lookups; candidates are then ver
 from __future__ import annotations
 
 import hashlib
-import heapq
 import logging
 import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # numpy is imported where it is used: a crawl that stores no article (most re-crawls of a
@@ -136,9 +135,12 @@ def shingles(body: str, normalised: str | None = None) -> set[int]:
 
 def minhash(hashes: Iterable[int]) -> list[int]:
     """One-permutation MinHash: the smallest hash in each of BINS bins (_EMPTY when none)."""
-    ordered = sorted(hashes, reverse=True)
-    smallest = dict(zip([h % BINS for h in ordered], ordered, strict=True))
-    return [smallest.get(b, _EMPTY) for b in range(BINS)]
+    import numpy as np
+
+    values = np.fromiter(hashes, np.uint32)  # OverflowError for a hash outside 32 bits
+    signature = np.full(BINS, _EMPTY, np.uint32)
+    np.minimum.at(signature, values % BINS, values)
+    return signature.tolist()
 
 
 def bands(signature: Sequence[int]) -> list[int]:
@@ -155,36 +157,25 @@ def bands(signature: Sequence[int]) -> list[int]:
     return keys
 
 
-def _mix64(value: int) -> int:
-    """splitmix64 finaliser: a 32-bit shingle hash spread over 64 bits."""
-    value = (value + 0x9E3779B97F4A7C15) & _MASK64
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return value ^ (value >> 31)
+def _mix64(value: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """splitmix64 finaliser: 32-bit shingle hashes spread over 64 bits (uint64 wraps around)."""
+    mixed: NDArray[Any] = value + 0x9E3779B97F4A7C15
+    mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9
+    mixed = (mixed ^ (mixed >> 27)) * 0x94D049BB133111EB
+    return mixed ^ (mixed >> 31)
 
 
 def simhash_of(hashes: Iterable[int]) -> int | None:
-    """Signed 64-bit simhash over the SKETCH smallest shingle hashes (bit-sliced bit counts)."""
-    sketch = [_mix64(h) for h in heapq.nsmallest(SKETCH, hashes)]
-    if not sketch:
+    """Signed 64-bit simhash over the SKETCH smallest shingle hashes (a bit-matrix column sum)."""
+    import numpy as np
+
+    values = np.fromiter(hashes, np.uint32)
+    if not values.size:
         return None
-    counters: list[int] = []  # counters[j] holds bit j of every column's count
-    for value in sketch:
-        carry, j = value, 0
-        while carry:
-            if j == len(counters):
-                counters.append(0)
-            counters[j], carry = counters[j] ^ carry, counters[j] & carry
-            j += 1
-    half = len(sketch) // 2
-    result = 0
-    for bit in range(64):
-        count = 0
-        for j, counter in enumerate(counters):
-            count |= ((counter >> bit) & 1) << j
-        if count > half:
-            result |= 1 << bit
-    return result - (1 << 64) if result >= 1 << 63 else result
+    sketch = _mix64(np.sort(values)[:SKETCH].astype(np.uint64))
+    bits = (sketch[:, None] >> np.arange(64, dtype=np.uint64)) & 1  # bits[i][j]: bit j of i
+    majority = bits.sum(axis=0) > sketch.size // 2
+    return int.from_bytes(np.packbits(majority, bitorder="little").tobytes(), "little", signed=True)
 
 
 def simhash(body: str) -> int | None:

@@ -13,7 +13,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ MIN_CONTAINMENT = 0.8
 MIN_JACCARD = 0.5
 LEAD_CHARS = 300  # where a report says which meeting it is (date, "第N次")
 MAX_CANDIDATES = 20
+CANDIDATE_CACHE = 64  # candidates whose shingles (~80 KB each) and markers are kept
 
 # what normalising deletes: all but letters and digits (as str.isalnum, which [^\W_] is)
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -189,23 +190,35 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & _MASK64).bit_count()
 
 
+@lru_cache(maxsize=CANDIDATE_CACHE)
+def _lead_markers(lead: str) -> frozenset[str]:
+    return frozenset(" ".join(m.lower().split()) for m in _MARKER.findall(lead))
+
+
 def markers(body: str) -> set[str]:
     """The dates and ordinals in a body's lead: copies share them, sister meetings do not."""
-    return {" ".join(m.lower().split()) for m in _MARKER.findall(body[:LEAD_CHARS])}
+    return set(_lead_markers(body[:LEAD_CHARS]))
+
+
+# kept for the candidates of the next pages: on a template-heavy portal one page is a candidate
+# (sharing a band, and often the text up to its dates) for many
+@lru_cache(maxsize=CANDIDATE_CACHE)
+def _candidate_shingles(body: str) -> tuple[int, ...]:
+    return tuple(shingles(body))
 
 
 def same_text(a: str, b: str, a_shingles: set[int] | None = None) -> bool:
     """True when ``b`` is a copy of ``a``: the same text up to boilerplate, not a sister meeting."""
     sa = a_shingles if a_shingles is not None else shingles(a)
-    sb = shingles(b)
+    sb = _candidate_shingles(b)
     if not sa or not sb:
         return False
-    shared = len(sa & sb)
+    shared = len(sa.intersection(sb))
     if shared / min(len(sa), len(sb)) < MIN_CONTAINMENT:
         return False
-    if shared / len(sa | sb) < MIN_JACCARD:
+    if shared / (len(sa) + len(sb) - shared) < MIN_JACCARD:
         return False
-    ma, mb = markers(a), markers(b)
+    ma, mb = _lead_markers(a[:LEAD_CHARS]), _lead_markers(b[:LEAD_CHARS])
     return not (ma and mb and not ma & mb)
 
 

@@ -8,15 +8,20 @@ million stored announcements with a few indexed lookups; candidates are then ver
 from __future__ import annotations
 
 import hashlib
-import heapq
 import logging
 import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    # numpy is imported where it is used: a crawl that stores no article (most re-crawls of a
+    # portal) does not pay its import (~0.1 s a process)
+    import numpy as np
+    from numpy.typing import NDArray
+
     from storage import Repository
 
 logger = logging.getLogger(__name__)
@@ -35,14 +40,11 @@ MIN_CONTAINMENT = 0.8
 MIN_JACCARD = 0.5
 LEAD_CHARS = 300  # where a report says which meeting it is (date, "第N次")
 MAX_CANDIDATES = 20
+CANDIDATE_CACHE = 64  # candidates whose shingles (~80 KB each) and markers are kept
 
+# what normalising deletes: all but letters and digits (as str.isalnum, which [^\W_] is)
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# byte slices of a UTF-32 string: shingle i of width w is _SLICES[w][i] (built once, reused)
-_SLICES = {
-    width: [slice(4 * i, 4 * (i + width)) for i in range(MAX_CHARS)]
-    for width in (SHINGLE_CJK, SHINGLE_LATIN)
-}
 # what tells two meetings of one template apart: their dates and ordinals (第23次, 22nd)
 _MARKER = re.compile(
     r"(?:\d{4}年)?\d{1,2}月\d{1,2}日|(?<![\d月])\d{1,2}日|第[\d一二三四五六七八九十百零〇]+[次届期]|"
@@ -52,29 +54,27 @@ _MARKER = re.compile(
 )
 _EMPTY = 0xFFFFFFFF
 _MASK64 = (1 << 64) - 1
+_BMP = 0x10000  # code points below it are looked up in tables; the rest are rare
+_UTF32 = "<u4"  # numpy's dtype for UTF-32-LE code points, whatever the machine's byte order
 
 
-# whitespace and punctuation of the Latin, general, CJK and full-width blocks: deleted by
-# str.translate (far cheaper than a regex); rarer symbols are left to _NOT_WORD
-_DELETE = {
-    c: None
-    for block in (
-        (0, 0x300),
-        (0x2000, 0x2070),
-        (0x3000, 0x3040),
-        (0xFE30, 0xFE70),
-        (0xFF00, 0xFF66),
-    )
-    for c in range(*block)
-    if not chr(c).isalnum()
-}
-_RARE = re.compile(r"[^\w\u0000-\u02ff\u2000-\u206f\u3000-\u303f\ufe30-\ufe6f\uff00-\uff65]")
+@cache
+def _is_word() -> NDArray[np.bool_]:
+    """Whether each code point of the Basic Multilingual Plane is a letter or digit (isalnum)."""
+    import numpy as np
+
+    return np.array([chr(c).isalnum() for c in range(_BMP)])
 
 
 def normalise(body: str) -> str:
-    """Lower-cased text with whitespace and punctuation removed."""
-    text = body.lower().translate(_DELETE)
-    return _NOT_WORD.sub("", text) if _RARE.search(text) else text
+    """Lower-cased text with whitespace, punctuation and symbols removed (all but str.isalnum)."""
+    import numpy as np
+
+    text = body.lower()
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), _UTF32)
+    if codes.size and codes.max() >= _BMP:  # emoji, CJK extension B: left to the regex
+        return _NOT_WORD.sub("", text)
+    return codes[_is_word()[codes]].tobytes().decode("utf-32-le")
 
 
 def fingerprint(body: str, normalised: str | None = None) -> str | None:
@@ -84,23 +84,66 @@ def fingerprint(body: str, normalised: str | None = None) -> str | None:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def shingles(body: str, normalised: str | None = None) -> set[int]:
-    """crc32 hashes of the normalised body's overlapping character windows (bounded)."""
-    text = (normalise(body) if normalised is None else normalised)[:MAX_CHARS]
+@cache
+def _crc_terms(width: int) -> tuple[int, NDArray[np.uint32], NDArray[np.uint32]]:
+    """crc32 of a ``width``-character UTF-32 window as one term per character, to be XORed.
+
+    crc32 is affine: over messages of one length, crc32(m) is crc32(zeros) XOR each byte's term
+    (crc32 of that byte alone among zeros, XOR crc32(zeros)). Character j of a window, code
+    point c, adds ``low[j][c & 0xFFFF] ^ high[j][c >> 16]`` (its fourth byte is always 0).
+    """
+    import numpy as np
+
+    size = 4 * width
+    zero = zlib.crc32(bytes(size))
+    terms = np.array(
+        [
+            [zlib.crc32(bytes(k) + bytes([x]) + bytes(size - k - 1)) ^ zero for x in range(256)]
+            for k in range(size)
+        ],
+        np.uint32,
+    )  # terms[k][x]: byte x at offset k
+    value = np.arange(_BMP)
+    low = np.ascontiguousarray(terms[0::4, value & 0xFF] ^ terms[1::4, value >> 8])
+    return zero, low, np.ascontiguousarray(terms[2::4])
+
+
+def _shingle_array(text: str) -> NDArray[np.uint32]:
+    """crc32 of each window of a normalised text in UTF-32-LE, as :func:`shingles`, repeats kept."""
+    import numpy as np
+
+    text = text[:MAX_CHARS]
     sample = text[:200]
     width = SHINGLE_CJK if len(_CJK.findall(sample)) * 3 > len(sample) else SHINGLE_LATIN
     count = len(text) - width + 1
     if count <= 0:
-        return set()
-    data = text.encode("utf-32-le")
-    return set(map(zlib.crc32, map(data.__getitem__, _SLICES[width][:count])))
+        return np.empty(0, np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le"), _UTF32)
+    zero, low, high = _crc_terms(width)
+    hashes = np.full(count, zero, np.uint32)
+    low_half = (codes & 0xFFFF).astype(np.intp)
+    for j in range(width):
+        hashes ^= low[j].take(low_half[j : j + count])
+    if codes.max() >= _BMP:  # below it the high half is 0, whose terms are 0
+        high_half = (codes >> 16).astype(np.intp)
+        for j in range(width):
+            hashes ^= high[j].take(high_half[j : j + count])
+    return hashes
+
+
+def shingles(body: str, normalised: str | None = None) -> set[int]:
+    """crc32 hashes of the normalised body's overlapping character windows (bounded)."""
+    return set(_shingle_array(normalise(body) if normalised is None else normalised).tolist())
 
 
 def minhash(hashes: Iterable[int]) -> list[int]:
     """One-permutation MinHash: the smallest hash in each of BINS bins (_EMPTY when none)."""
-    ordered = sorted(hashes, reverse=True)
-    smallest = dict(zip([h % BINS for h in ordered], ordered, strict=True))
-    return [smallest.get(b, _EMPTY) for b in range(BINS)]
+    import numpy as np
+
+    values = np.fromiter(hashes, np.uint32)  # OverflowError for a hash outside 32 bits
+    signature = np.full(BINS, _EMPTY, np.uint32)
+    np.minimum.at(signature, values % BINS, values)
+    return signature.tolist()
 
 
 def bands(signature: Sequence[int]) -> list[int]:
@@ -117,36 +160,25 @@ def bands(signature: Sequence[int]) -> list[int]:
     return keys
 
 
-def _mix64(value: int) -> int:
-    """splitmix64 finaliser: a 32-bit shingle hash spread over 64 bits."""
-    value = (value + 0x9E3779B97F4A7C15) & _MASK64
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return value ^ (value >> 31)
+def _mix64(value: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """splitmix64 finaliser: 32-bit shingle hashes spread over 64 bits (uint64 wraps around)."""
+    mixed: NDArray[Any] = value + 0x9E3779B97F4A7C15
+    mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9
+    mixed = (mixed ^ (mixed >> 27)) * 0x94D049BB133111EB
+    return mixed ^ (mixed >> 31)
 
 
 def simhash_of(hashes: Iterable[int]) -> int | None:
-    """Signed 64-bit simhash over the SKETCH smallest shingle hashes (bit-sliced bit counts)."""
-    sketch = [_mix64(h) for h in heapq.nsmallest(SKETCH, hashes)]
-    if not sketch:
+    """Signed 64-bit simhash over the SKETCH smallest shingle hashes (a bit-matrix column sum)."""
+    import numpy as np
+
+    values = np.fromiter(hashes, np.uint32)
+    if not values.size:
         return None
-    counters: list[int] = []  # counters[j] holds bit j of every column's count
-    for value in sketch:
-        carry, j = value, 0
-        while carry:
-            if j == len(counters):
-                counters.append(0)
-            counters[j], carry = counters[j] ^ carry, counters[j] & carry
-            j += 1
-    half = len(sketch) // 2
-    result = 0
-    for bit in range(64):
-        count = 0
-        for j, counter in enumerate(counters):
-            count |= ((counter >> bit) & 1) << j
-        if count > half:
-            result |= 1 << bit
-    return result - (1 << 64) if result >= 1 << 63 else result
+    sketch = _mix64(np.sort(values)[:SKETCH].astype(np.uint64))
+    bits = (sketch[:, None] >> np.arange(64, dtype=np.uint64)) & 1  # bits[i][j]: bit j of i
+    majority = bits.sum(axis=0) > sketch.size // 2
+    return int.from_bytes(np.packbits(majority, bitorder="little").tobytes(), "little", signed=True)
 
 
 def simhash(body: str) -> int | None:
@@ -160,23 +192,35 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & _MASK64).bit_count()
 
 
+@lru_cache(maxsize=CANDIDATE_CACHE)
+def _lead_markers(lead: str) -> frozenset[str]:
+    return frozenset(" ".join(m.lower().split()) for m in _MARKER.findall(lead))
+
+
 def markers(body: str) -> set[str]:
     """The dates and ordinals in a body's lead: copies share them, sister meetings do not."""
-    return {" ".join(m.lower().split()) for m in _MARKER.findall(body[:LEAD_CHARS])}
+    return set(_lead_markers(body[:LEAD_CHARS]))
+
+
+# kept for the candidates of the next pages: on a template-heavy portal one page is a candidate
+# (sharing a band, and often the text up to its dates) for many
+@lru_cache(maxsize=CANDIDATE_CACHE)
+def _candidate_shingles(body: str) -> tuple[int, ...]:
+    return tuple(shingles(body))
 
 
 def same_text(a: str, b: str, a_shingles: set[int] | None = None) -> bool:
     """True when ``b`` is a copy of ``a``: the same text up to boilerplate, not a sister meeting."""
     sa = a_shingles if a_shingles is not None else shingles(a)
-    sb = shingles(b)
+    sb = _candidate_shingles(b)
     if not sa or not sb:
         return False
-    shared = len(sa & sb)
+    shared = len(sa.intersection(sb))
     if shared / min(len(sa), len(sb)) < MIN_CONTAINMENT:
         return False
-    if shared / len(sa | sb) < MIN_JACCARD:
+    if shared / (len(sa) + len(sb) - shared) < MIN_JACCARD:
         return False
-    ma, mb = markers(a), markers(b)
+    ma, mb = _lead_markers(a[:LEAD_CHARS]), _lead_markers(b[:LEAD_CHARS])
     return not (ma and mb and not ma & mb)
 
 

@@ -37,7 +37,7 @@ STORED_FIELDS = (
 class AnnouncementItem:
     portal: str
     url: str
-    html: str = ""
+    html: str = field(default="", repr=False)  # the page: too long for a log line
     list_title: str | None = None
     list_date: datetime | None = None
     title: str | None = None

@@ -38,13 +38,23 @@ CONCURRENT_ITEMS = 1
 # generators, per crawler: a development lint that costs every portal of every crawl
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Every middleware costs every request a turn through Scrapy's middleware chain; those that
+# do nothing for govwatch are off (docs/performance.md)
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OriginGuardMiddleware": 50,
+    # OriginGuard refuses everything outside the portal's hosts and ports (stricter)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # portals are public
     "crawler.middlewares.EncodingMiddleware": 590,
     "crawler.rendering.middleware.RenderingMiddleware": 595,
     # Scrapy's cookie middleware, also keeping the cookies Chromium earned on a challenge
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.rendering.middleware.BrowserCookiesMiddleware": 700,
+}
+
+SPIDER_MIDDLEWARES = {
+    # no DEPTH_LIMIT: list pages are bounded by GOVWATCH_MAX_LIST_PAGES, articles link nowhere
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
 }
 
 # clean → extract → classify → sign (crawler.analysis), then dedupe's links and the store

@@ -1,29 +1,38 @@
 """Worker processes for CPU-bound page analysis, shared by every crawl of one process.
 
 A crawl's process is busy with Scrapy itself (downloads, middlewares, the engine); page
-analysis (crawler.analysis) is pure CPU work that another core can do meanwhile. The pool
-starts on first use and is stopped when the process exits; a worker that dies is replaced.
+analysis (crawler.analysis) is pure CPU work that another core can do meanwhile. Each worker
+is a ``spawn``ed process (nothing of the crawl's reactor or threads is copied into it) on one
+end of a socket pair; the crawl's event loop writes calls to it and reads the answers when
+they are there, with no thread of its own that would contend for the interpreter lock.
+Workers start on first use and stop when the process exits; one that dies is replaced.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import itertools
 import logging
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar, cast
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# calls queued or running per worker before :attr:`Workers.busy`: enough to keep a worker
+# fed between two turns of the crawl's event loop, few enough that a busy pool does not
+# hold pages back from a caller who can analyse them itself (and that the calls fit in the
+# socket's buffer: ~25 KB a page, so writing one never waits for the worker)
+QUEUED_PER_WORKER = 8
+
 
 class WorkerDied(RuntimeError):
-    """A worker process died (a crash, the OOM killer) while it held the task."""
+    """A worker process died (a crash, the OOM killer) while it held the call."""
 
 
 def default_workers() -> int:
@@ -35,51 +44,116 @@ def default_workers() -> int:
     return max(0, cpus - 1)
 
 
-# calls queued or running per worker before :attr:`Workers.busy`: enough to keep a worker
-# fed between two turns of the crawl's event loop, few enough that a busy pool does not
-# hold pages back from a caller who can analyse them itself
-QUEUED_PER_WORKER = 2
+def _serve(connection: Connection) -> None:
+    """The worker's loop: (call id, function, arguments) in, (call id, ok, result) out."""
+    while True:
+        try:
+            call_id, func, args = connection.recv()
+        except EOFError:  # the crawl's process closed its end, or died
+            return
+        try:
+            answer = (call_id, True, func(*args))
+        except Exception as exc:  # the caller re-raises it (a bug in the analysis, say)
+            answer = (call_id, False, exc)
+        connection.send(answer)
+
+
+class _Worker:
+    """One worker process, its end of the socket pair, and the calls it holds."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(theirs,), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.connection = ours
+        self.loop = loop
+        self.pending: dict[int, asyncio.Future[Any]] = {}
+        loop.add_reader(ours.fileno(), self._answers)
+
+    def call(self, call_id: int, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        future = self.loop.create_future()
+        self.pending[call_id] = future
+        try:
+            self.connection.send((call_id, func, args))
+        except OSError as exc:  # it died before we wrote: the reader sees it too
+            self.pending.pop(call_id, None)
+            raise WorkerDied(f"an analysis worker process died ({exc})") from exc
+        return future
+
+    def _answers(self) -> None:
+        try:
+            while self.connection.poll():
+                call_id, ok, result = self.connection.recv()
+                future = self.pending.pop(call_id)
+                if future.done():  # cancelled meanwhile
+                    continue
+                if ok:
+                    future.set_result(result)
+                else:
+                    future.set_exception(result)
+        except (EOFError, OSError):
+            self._died()
+
+    def _died(self) -> None:
+        self.close()
+        code = self.process.exitcode
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(
+                    WorkerDied(f"an analysis worker process died (exit code {code})")
+                )
+        self.pending.clear()
+
+    @property
+    def alive(self) -> bool:
+        return not self.connection.closed
+
+    def close(self) -> None:
+        if not self.connection.closed:
+            self.loop.remove_reader(self.connection.fileno())
+            self.connection.close()  # the worker reads EOF and returns
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 class Workers:
-    """A process pool (``spawn``: nothing of the crawl's process, its reactor and threads,
-    is copied into a worker). :meth:`run` awaits one call in a worker."""
+    """``size`` worker processes; :meth:`run` awaits one call in the least busy of them."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.in_flight = 0
-        self._pool: ProcessPoolExecutor | None = None
+        self._workers: list[_Worker] = []
+        self._ids = itertools.count()
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(w.pending) for w in self._workers)
 
     @property
     def busy(self) -> bool:
         """Every worker has its share of calls queued: do the next piece of work yourself."""
         return self.in_flight >= self.size * QUEUED_PER_WORKER
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            logger.debug("starting %d analysis worker process(es)", self.size)
-            self._pool = ProcessPoolExecutor(
-                self.size, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self._pool
-
     async def run(self, func: Callable[..., T], *args: Any) -> T:
-        pool = self._executor()
-        self.in_flight += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, func, *args)
-        except BrokenProcessPool as exc:
-            if self._pool is pool:  # the first task to notice replaces the pool
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise WorkerDied("an analysis worker process died") from exc
-        finally:
-            self.in_flight -= 1
+        """``func(*args)`` in a worker (both picklable, ``func`` by its module's name);
+        raises what it raised, or WorkerDied when its worker died with the call."""
+        worker = self._least_busy(asyncio.get_running_loop())
+        return cast(T, await worker.call(next(self._ids), func, args))
+
+    def _least_busy(self, loop: asyncio.AbstractEventLoop) -> _Worker:
+        self._workers = [w for w in self._workers if w.alive]
+        if len(self._workers) < self.size:
+            logger.debug("starting an analysis worker process")
+            self._workers.append(_Worker(loop))
+        return min(self._workers, key=lambda w: len(w.pending))
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for worker in self._workers:
+            worker.close()
+        self._workers = []
 
 
 _shared: dict[int, Workers] = {}

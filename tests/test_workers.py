@@ -83,7 +83,10 @@ def test_a_worker_that_dies_loses_nothing(site: PortalSite, tmp_path: Path, sqli
         env={**os.environ, "GOVWATCH_TEST_POISON": STYLE.root},
     )
     lost = set(
-        re.findall(r"portal weibin: an analysis worker process died analysing (\S+)", result.stderr)
+        re.findall(
+            r"portal weibin: an analysis worker process died \(exit code 70\) analysing (\S+)",
+            result.stderr,
+        )
     )
     assert lost and lost <= urls
     assert stored(sqlite_url) == urls - lost
@@ -94,13 +97,18 @@ def test_a_worker_that_dies_loses_nothing(site: PortalSite, tmp_path: Path, sqli
 
 
 def test_the_pool_is_replaced_after_a_worker_dies():
-    workers = Workers(1)
-    try:
-        assert asyncio.run(workers.run(abs, -3)) == 3
-        with pytest.raises(WorkerDied):
-            asyncio.run(workers.run(os._exit, 3))
-        assert asyncio.run(workers.run(abs, -4)) == 4
+    async def calls(workers: Workers) -> None:
+        assert await workers.run(abs, -3) == 3
+        with pytest.raises(WorkerDied, match="exit code 3"):
+            await workers.run(os._exit, 3)
+        assert await asyncio.gather(*(workers.run(abs, -n) for n in range(20))) == list(range(20))
+        with pytest.raises(ZeroDivisionError):  # what the call raised, raised here
+            await workers.run(divmod, 1, 0)
         assert workers.in_flight == 0
+
+    workers = Workers(2)
+    try:
+        asyncio.run(calls(workers))
     finally:
         workers.close()
 

@@ -104,7 +104,8 @@ class Repository:
     def url(self) -> str:
         return safe_url(str(self.engine.url))
 
-    def _insert(self, model: type[Any]) -> Any:
+    def _insert(self, model: Any) -> Any:
+        """An INSERT of a mapped class or a table in the dialect that has ON CONFLICT."""
         dialect = self.engine.dialect.name
         if dialect == "postgresql":
             return postgresql.insert(model)
@@ -203,14 +204,18 @@ class Repository:
             for record in records
         ]
         inserted: list[str] = []
+        announcements = Announcement.__table__
         with self.session.begin() as session:
             for chunk in _chunks(rows, 100):
                 # executemany ("insertmanyvalues"): one cached statement, not one multi-row
-                # VALUES compiled afresh for every batch (docs/performance.md)
+                # VALUES compiled afresh for every batch; on the tables, not the mapped
+                # classes: the ORM's bulk path costs more than the SQL (docs/performance.md)
                 stmt = (
-                    self._insert(Announcement)
+                    self._insert(announcements)
                     .on_conflict_do_nothing(index_elements=["url"])
-                    .returning(Announcement.id, Announcement.url, Announcement.duplicate_of)
+                    .returning(
+                        announcements.c.id, announcements.c.url, announcements.c.duplicate_of
+                    )
                 )
                 new = session.execute(stmt, list(chunk)).all()
                 inserted.extend(row.url for row in new)
@@ -220,7 +225,7 @@ class Repository:
                     for key in bands.get(row.url, ())
                 ]
                 if band_rows:
-                    session.execute(self._insert(AnnouncementBand), band_rows)
+                    session.execute(self._insert(AnnouncementBand.__table__), band_rows)
                 events = [
                     {"announcement_id": row.id, "created_at": now}
                     for row in new
@@ -228,7 +233,7 @@ class Repository:
                 ]
                 if events:
                     session.execute(
-                        self._insert(AlertEvent)
+                        self._insert(AlertEvent.__table__)
                         .values(events)
                         .on_conflict_do_nothing(index_elements=["announcement_id"])
                     )

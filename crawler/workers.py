@@ -16,6 +16,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar, cast
@@ -46,6 +47,9 @@ def default_workers() -> int:
 
 def _serve(connection: Connection) -> None:
     """The worker's loop: (call id, function, arguments) in, (call id, ok, result) out."""
+    # Ctrl-C reaches the whole process group: the crawl's process decides when to stop, and
+    # its worker ends when it reads the end of the socket
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             call_id, func, args = connection.recv()

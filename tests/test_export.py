@@ -1,4 +1,5 @@
-"""``govwatch export``: byte-for-byte the output of tests/golden/."""
+"""``govwatch export``: byte-for-byte the output of tests/golden/, and a start that imports
+neither Scrapy, pydantic, YAML, Alembic nor the scheduler."""
 
 from __future__ import annotations
 
@@ -125,3 +126,25 @@ def test_export_filters_keep_the_order(db_url: str):
     lines = export_bytes("--db", stored(db_url), "--meetings-only", "--portal", "weibin")
     urls = [json.loads(line)["url"] for line in lines.splitlines()]
     assert urls == ["http://x.cn/0.html", "http://x.cn/3.html"]
+
+
+def test_export_imports_no_crawler_config_or_migration_code(db_url: str, tmp_path: Path):
+    """With the schema current, export starts without Alembic, Scrapy, pydantic, YAML or
+    the scheduler (a second of imports before the first row, docs/performance.md)."""
+    stored(db_url)
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from crawler.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['export', '--db', {db_url!r}, '--since', '2023-01-01'])\n"
+        "print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    code, modules = json.loads(result.stdout)
+    assert code == 0 and "storage.repository" in modules
+    unwanted = ("alembic", "scrapy", "twisted", "pydantic", "yaml", "scheduler", "apscheduler")
+    assert [m for m in modules if m.split(".")[0] in unwanted] == []
+    assert "crawler.portals" not in modules

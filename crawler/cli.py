@@ -106,21 +106,19 @@ def _json_value(value: Any) -> Any:
 def write_records(records: Any, fmt: str, out: TextIO) -> int:
     from storage.repository import EXPORT_FIELDS
 
+    # json.dumps(value, ensure_ascii=False), without building an encoder for every value
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     count = 0
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
     if writer:
         writer.writeheader()
     for record in records:
-        row = {key: _json_value(value) for key, value in record.items()}
+        # only dates and datetimes change; every other value is written as it is
+        row = {k: _json_value(v) if isinstance(v, date) else v for k, v in record.items()}
         if writer:
-            writer.writerow(
-                {
-                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                    for k, v in row.items()
-                }
-            )
+            writer.writerow({k: encode(v) if isinstance(v, list) else v for k, v in row.items()})
         else:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(encode(row) + "\n")
         count += 1
     return count
 

@@ -1,9 +1,14 @@
-"""The ``govwatch`` command: crawl, export, portal, demo, run, status, alerts (``--help``)."""
+"""The ``govwatch`` command: crawl, export, portal, demo, run, status, alerts (``--help``).
+
+Each command imports what it needs when it runs: ``export`` starts without Scrapy, pydantic,
+YAML, Alembic or the scheduler (docs/performance.md).
+"""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import logging
 import os
@@ -12,13 +17,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+from zoneinfo import ZoneInfo
 
 from crawler.exceptions import GovwatchError
-from crawler.portals import Portal, find_portal, load_portals
-from scheduler.exceptions import SchedulerError
-from storage.exceptions import StorageError
 
 if TYPE_CHECKING:
+    from crawler.portals import Portal
     from scheduler.config import AlertsConfig, Settings
 
 logger = logging.getLogger(__name__)
@@ -26,6 +30,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_DB = "sqlite:///govwatch.db"
 DEFAULT_PORTALS = "portals.yaml"
 DEFAULT_ALERTS = "alerts.yaml"
+# exported datetimes are in the contract's zone (crawler.extract.dates.SHANGHAI, the same
+# object: ZoneInfo caches), named here so export does not import extraction's patterns
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 # -- common options --------------------------------------------------------------
@@ -40,6 +47,8 @@ def portals_path(args: argparse.Namespace) -> Path:
 
 
 def selected_portals(args: argparse.Namespace, names: Sequence[str] = ()) -> list[Portal]:
+    from crawler.portals import find_portal, load_portals
+
     portals = load_portals(portals_path(args))
     if not names:
         return portals
@@ -89,8 +98,6 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        from crawler.extract.dates import SHANGHAI
-
         return value.astimezone(SHANGHAI).isoformat()
     if isinstance(value, date):
         return value.isoformat()
@@ -100,21 +107,19 @@ def _json_value(value: Any) -> Any:
 def write_records(records: Any, fmt: str, out: TextIO) -> int:
     from storage.repository import EXPORT_FIELDS
 
+    # json.dumps(value, ensure_ascii=False), without building an encoder for every value
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     count = 0
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
     if writer:
         writer.writeheader()
     for record in records:
-        row = {key: _json_value(value) for key, value in record.items()}
+        # only dates and datetimes change; every other value is written as it is
+        row = {k: _json_value(v) if isinstance(v, date) else v for k, v in record.items()}
         if writer:
-            writer.writerow(
-                {
-                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                    for k, v in row.items()
-                }
-            )
+            writer.writerow({k: encode(v) if isinstance(v, list) else v for k, v in row.items()})
         else:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(encode(row) + "\n")
         count += 1
     return count
 
@@ -124,8 +129,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from storage import Repository
 
     repo = Repository.open(db_url(args))
-    records = repo.export(portal=args.portal, meetings_only=args.meetings_only, since=args.since)
-    count = write_records(records, args.format, sys.stdout)
+    # what is loaded by now (SQLAlchemy, the driver, the schema) lives until the process
+    # exits: frozen, the cyclic collector does not walk it again, as it did for ~0.1 s of
+    # the interpreter's exit (docs/performance.md)
+    gc.freeze()
+    try:
+        records = repo.export(
+            portal=args.portal, meetings_only=args.meetings_only, since=args.since
+        )
+        count = write_records(records, args.format, sys.stdout)
+    finally:
+        repo.close()
     print(f"{count} records", file=sys.stderr)
     return 0
 
@@ -143,6 +157,7 @@ def cmd_portal_list(args: argparse.Namespace) -> int:
 def cmd_portal_check(args: argparse.Namespace) -> int:
     """Fetch a portal once and show what would be extracted; nothing is stored."""
     from crawler.check import check_portal
+    from crawler.portals import find_portal
 
     portal = find_portal(selected_portals(args), args.name)
     return check_portal(portal, scrapy_settings(args), args.articles, sys.stdout)
@@ -208,6 +223,7 @@ def scheduler_settings() -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the daemon: schedule every portal, crawl, send alerts, until stopped."""
+    from crawler.portals import load_portals
     from scheduler.daemon import Daemon
     from storage import Repository
 
@@ -517,6 +533,14 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
+def _raised(exc: Exception, module: str, name: str) -> bool:
+    """Whether ``exc`` is a ``module.name``, without importing ``module``: nothing can have
+    raised one when nothing imported it (storage and scheduler are imported by the commands
+    that use them)."""
+    imported = sys.modules.get(module)
+    return imported is not None and isinstance(exc, getattr(imported, name))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -526,14 +550,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GovwatchError as exc:
         print(f"govwatch: {exc}", file=sys.stderr)
         return exc.exit_code
-    except StorageError as exc:
-        print(f"govwatch: {exc}", file=sys.stderr)
-        return 1
-    except SchedulerError as exc:
-        print(f"govwatch: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if _raised(exc, "storage.exceptions", "StorageError"):
+            print(f"govwatch: {exc}", file=sys.stderr)
+            return 1
+        if _raised(exc, "scheduler.exceptions", "SchedulerError"):
+            print(f"govwatch: {exc}", file=sys.stderr)
+            return int(getattr(exc, "exit_code", 1))
+        raise
 
 
 if __name__ == "__main__":

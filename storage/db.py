@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +17,7 @@ from storage.exceptions import StorageUnavailable
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version"  # Alembic's default; migrations/env.py keeps it
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds; GOVWATCH_DB_BUSY_TIMEOUT (storage.retry.RetrySettings)
 WAL_AUTOCHECKPOINT_PAGES = 10_000  # SQLite's default is 1,000 pages of 4 KB
 CACHE_KIB = 32 * 1024  # SQLite's page cache per connection (its default: 2 MB)
@@ -61,11 +61,51 @@ def connect(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
+def migration_heads(versions: Path = MIGRATIONS / "versions") -> frozenset[str]:
+    """The newest revisions of the migration scripts: those no other script revises.
+
+    Read from the scripts' ``revision`` and ``down_revision`` lines without importing them
+    or Alembic (tests/test_storage.py checks the answer against Alembic's own)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for script in versions.glob("*.py"):
+        if script.name.startswith(("_", ".")):
+            continue
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            target = node.targets[0]
+            name = target.id if isinstance(target, ast.Name) else None
+            if name not in ("revision", "down_revision"):
+                continue
+            value = ast.literal_eval(node.value)
+            values = [] if value is None else [value] if isinstance(value, str) else list(value)
+            (revisions if name == "revision" else revised).update(values)
+    return frozenset(revisions - revised)
+
+
+def current_revisions(connection: Connection) -> frozenset[str] | None:
+    """The revisions the database was migrated to, or None before its first migration."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return frozenset(rows.scalars())
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is already there)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    """Bring the schema to the newest migration (a no-op when it is already there).
+
+    A schema already at the newest revisions costs one query; Alembic (a quarter of a
+    second to import) is loaded only when there is something to upgrade."""
     try:
+        with engine.connect() as connection:
+            if current_revisions(connection) == migration_heads():
+                return
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")  # independent branches may each add a head

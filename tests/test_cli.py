@@ -187,3 +187,18 @@ def test_demo_runs_end_to_end(tmp_path: Path):
     assert "alerts after the baseline: 0" in out
     assert "alerts: 1 email(s) for subscription demo-desk" in out
     assert "Subject: [govwatch] 渭滨区人民政府 · " in out and "Presided by: 吴玉新" in out
+
+
+def test_errors_of_the_packages_commands_import_are_reported(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    """storage and scheduler are imported by the commands that use them, not by the CLI's
+    start; their errors are still one line and the exit code."""
+    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", "http://x.cn/")])
+    monkeypatch.setenv("GOVWATCH_DB_ATTEMPTS", "0")
+    assert main(["export", "--db", sqlite_url]) == 1
+    assert capsys.readouterr().err.startswith("govwatch: GOVWATCH_DB_ATTEMPTS='0'")
+    monkeypatch.delenv("GOVWATCH_DB_ATTEMPTS")
+    monkeypatch.setenv("GOVWATCH_MAX_CRAWLS", "0")
+    assert main(["status", "--portals", str(portals), "--db", sqlite_url]) == 2
+    assert capsys.readouterr().err.startswith("govwatch: GOVWATCH_MAX_CRAWLS")

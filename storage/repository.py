@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from collections import Counter
@@ -206,37 +207,40 @@ class Repository:
         inserted: list[str] = []
         announcements = Announcement.__table__
         with self.session.begin() as session:
-            for chunk in _chunks(rows, 100):
-                # executemany ("insertmanyvalues"): one cached statement, not one multi-row
-                # VALUES compiled afresh for every batch; on the tables, not the mapped
-                # classes: the ORM's bulk path costs more than the SQL (docs/performance.md)
-                stmt = (
-                    self._insert(announcements)
-                    .on_conflict_do_nothing(index_elements=["url"])
-                    .returning(
-                        announcements.c.id, announcements.c.url, announcements.c.duplicate_of
+            # one executemany per run of rows with the same columns: Core compiles the INSERT
+            # for the first row's keys (records normally all have every stored field)
+            for _, same in itertools.groupby(rows, key=lambda row: row.keys()):
+                for chunk in _chunks(list(same), 100):
+                    # executemany ("insertmanyvalues"): one cached statement, not one multi-row
+                    # VALUES compiled afresh for every batch; on the tables, not the mapped
+                    # classes: the ORM's bulk path costs more than the SQL (docs/performance.md)
+                    stmt = (
+                        self._insert(announcements)
+                        .on_conflict_do_nothing(index_elements=["url"])
+                        .returning(
+                            announcements.c.id, announcements.c.url, announcements.c.duplicate_of
+                        )
                     )
-                )
-                new = session.execute(stmt, list(chunk)).all()
-                inserted.extend(row.url for row in new)
-                band_rows = [
-                    {"announcement_id": row.id, "key": key}
-                    for row in new
-                    for key in bands.get(row.url, ())
-                ]
-                if band_rows:
-                    session.execute(self._insert(AnnouncementBand.__table__), band_rows)
-                events = [
-                    {"announcement_id": row.id, "created_at": now}
-                    for row in new
-                    if enqueue_alerts and row.duplicate_of is None
-                ]
-                if events:
-                    session.execute(
-                        self._insert(AlertEvent.__table__)
-                        .values(events)
-                        .on_conflict_do_nothing(index_elements=["announcement_id"])
-                    )
+                    new = session.execute(stmt, list(chunk)).all()
+                    inserted.extend(row.url for row in new)
+                    band_rows = [
+                        {"announcement_id": row.id, "key": key}
+                        for row in new
+                        for key in bands.get(row.url, ())
+                    ]
+                    if band_rows:
+                        session.execute(self._insert(AnnouncementBand.__table__), band_rows)
+                    events = [
+                        {"announcement_id": row.id, "created_at": now}
+                        for row in new
+                        if enqueue_alerts and row.duplicate_of is None
+                    ]
+                    if events:
+                        session.execute(
+                            self._insert(AlertEvent.__table__)
+                            .values(events)
+                            .on_conflict_do_nothing(index_elements=["announcement_id"])
+                        )
         return inserted
 
     def export(

@@ -51,6 +51,7 @@ from crawler.extract.patterns import (
     ZH_SURNAMES,
     ZH_TITLES,
 )
+from crawler.extract.scan import Scanner
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,11 @@ _GIVEN = re.compile(rf"(?:{PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _ZH_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _ZH_DIGITS.update({"八": 8, "九": 9})
+# The patterns read over a whole body, in their fast form (crawler.extract.scan)
+_TIME_LABEL = Scanner(MEETING_TIME_LABEL)
+_LOCATIONS_ZH = tuple(Scanner(p) for p in LOCATION_ZH)
+_LOCATION_EN = Scanner(LOCATION_EN)
+_FORMS = tuple((Scanner(p), form) for p, form in MEETING_FORMS)
 EN_NOT_MEETING_NAME = re.compile(r"^(?:the\s+)?(?:meeting|conference)\s*$", re.IGNORECASE)
 _ZH_SUBJECT_TAIL = re.compile(r"(主持|组织|专门|再次|)$")
 _EN_SPIRIT = re.compile(r"spirit of (?:the )?[^.]{0,80}?", re.IGNORECASE)
@@ -244,7 +250,7 @@ def meeting_date(
     if reference is None:  # no publish date: the newest year the text names, if any
         years = [int(y) for y in _YEAR.findall((title or "") + " " + body[:LEAD_CHARS])]
         reference = date(max(years), 12, 31) if years else None
-    label = MEETING_TIME_LABEL.search(body)
+    label = _TIME_LABEL.search(body)
     if label is not None:
         told = _first_day(body[label.end() : label.end() + 40], chinese)
         if told is not None:
@@ -321,14 +327,16 @@ def _unique(names: list[str]) -> list[str]:
     return list(seen.values())
 
 
-_ZH_ROLES = re.compile(
-    "|".join(
-        f"(?P<{kind}>{pattern.pattern})"
-        for kind, pattern in (
-            ("by", PRESIDE_BY_ZH),
-            ("p", PRESIDE_ZH),
-            ("s", SPEAK_ZH),
-            ("a", ATTEND_ZH),
+_ZH_ROLES = Scanner(
+    re.compile(
+        "|".join(
+            f"(?P<{kind}>{pattern.pattern})"
+            for kind, pattern in (
+                ("by", PRESIDE_BY_ZH),
+                ("p", PRESIDE_ZH),
+                ("s", SPEAK_ZH),
+                ("a", ATTEND_ZH),
+            )
         )
     )
 )
@@ -449,11 +457,11 @@ def _en_meeting_name(text: str) -> str | None:
 def meeting_location(body: str) -> str | None:
     """Where the meeting is held: "在县政府三楼会议室召开", "会议地点：…", "in the … room"."""
     text = _head_and_tail(body)
-    for pattern in LOCATION_ZH:
+    for pattern in _LOCATIONS_ZH:
         found = pattern.search(text)
         if found:
             return found["loc"].strip()
-    found = LOCATION_EN.search(text)
+    found = _LOCATION_EN.search(text)
     return found["loc"].strip() if found else None
 
 
@@ -464,7 +472,7 @@ _OTHER_MEETING = re.compile(r"spirit of", re.IGNORECASE)
 def meeting_form(title: str | None, body: str) -> str | None:
     """视频会议, teleconference…: the first form in MEETING_FORMS that the text names."""
     text = f"{title or ''}\n{_head_and_tail(body)}"
-    for pattern, form in MEETING_FORMS:
+    for pattern, form in _FORMS:
         if any(_own(text, m) for m in pattern.finditer(text)):
             return form
     return None

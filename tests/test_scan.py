@@ -1,0 +1,143 @@
+"""Scanners find exactly what their patterns find (crawler.extract.scan)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler.extract import meeting, patterns
+from crawler.extract.scan import MIN_MISSES, Scanner, first_chars
+from tests.eval.golden import PIECES, synthetic_texts
+from tests.eval.score import load_cases
+
+
+def _project_patterns() -> list[re.Pattern[str]]:
+    """Every pattern of crawler.extract.patterns (alone, in tuples, in (pattern, name) pairs)
+    and the combined forms the logic modules build."""
+    found: list[re.Pattern[str]] = []
+    for value in vars(patterns).values():
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            candidate = item[0] if isinstance(item, tuple) and item else item
+            if isinstance(candidate, re.Pattern) and isinstance(candidate.pattern, str):
+                found.append(candidate)
+    found.append(meeting._ZH_ROLES.pattern)
+    return found
+
+
+PATTERNS = _project_patterns()
+SCANNERS = [Scanner(p) for p in PATTERNS]
+
+
+@cache
+def _texts() -> list[str]:
+    """Real page text and synthetic text, of both languages."""
+    texts = [case.html for case in load_cases()[::3]]
+    texts += synthetic_texts(120)
+    return texts
+
+
+def _same(a: re.Match[str] | None, b: re.Match[str] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.span() == b.span() and a.groups() == b.groups() and a.lastgroup == b.lastgroup
+
+
+def _agree(scanner: Scanner, text: str) -> None:
+    want = list(scanner.pattern.finditer(text))
+    got = list(scanner.finditer(text))
+    assert len(got) == len(want), scanner
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True)), scanner
+    assert _same(scanner.search(text), scanner.pattern.search(text)), scanner
+
+
+@pytest.mark.parametrize(
+    ("pattern", "chars"),
+    [
+        ("abc", "a"),
+        ("a?b", "ab"),
+        ("(a|)b", "ab"),
+        (r"\bfoo", "f"),
+        ("(?=x)y", "y"),
+        ("(?<=x)y", "y"),
+        ("(?P<n>会议|主持)", "会主"),
+        ("(?:ab)+c", "a"),
+        ("x{0}y", "xy"),
+        ("(?>ab)", "a"),
+        ("[，,]x", "，,"),
+        ("(?i)ab", "aA"),
+        ("(?i:k)", "kK\u212a"),
+        ("(?i)s", "sS\u017f"),
+        ("(?i)i", "iI\u0130\u0131"),
+        ("(?i)会", "会"),
+        ("(?i)[ab]", "aAbB"),
+    ],
+)
+def test_first_chars(pattern: str, chars: str) -> None:
+    assert first_chars(re.compile(pattern)) == frozenset(chars)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["a*", "(a|b?)", r"\s*x", r"\dx", "[^a]", ".x", "[a-z]", r"(a)?\1b", "(?i)é", r"\b", "(?=a)"],
+)
+def test_no_first_chars_where_they_are_not_known(pattern: str) -> None:
+    assert first_chars(re.compile(pattern)) is None
+    _agree(Scanner(re.compile(pattern)), "xa b1 é ax")
+
+
+def test_every_character_that_can_start_a_match_is_scanned_for() -> None:
+    """IGNORECASE: every code point that re matches with a starting character is in the set."""
+    cased = [
+        (pattern, chars)
+        for pattern in PATTERNS
+        if pattern.flags & re.IGNORECASE and (chars := first_chars(pattern))
+    ]
+    assert len(cased) > 10
+    union = "".join(sorted(set().union(*(chars for _, chars in cased))))
+    anything = re.compile("[" + re.escape(union) + "]", re.IGNORECASE)
+    hits = [chr(cp) for cp in range(sys.maxunicode + 1) if anything.fullmatch(chr(cp))]
+    for pattern, chars in cased:
+        own = re.compile("[" + re.escape("".join(sorted(chars))) + "]", pattern.flags)
+        missed = {h for h in hits if own.fullmatch(h)} - chars
+        assert not missed, (pattern.pattern, missed)
+
+
+def test_the_scanners_of_the_whole_body_patterns_are_in_use() -> None:
+    scanned = [
+        meeting._ZH_ROLES,
+        meeting._TIME_LABEL,
+        meeting._LOCATION_EN,
+        *meeting._LOCATIONS_ZH,
+        *(s for s, _ in meeting._FORMS),
+    ]
+    assert sum(s.starts is not None for s in scanned) >= 8
+
+
+@pytest.mark.parametrize("scanner", SCANNERS, ids=lambda s: s.pattern.pattern[:30])
+def test_a_scanner_finds_what_its_pattern_finds(scanner: Scanner) -> None:
+    for text in _texts():
+        _agree(scanner, text)
+
+
+def test_a_scan_that_misses_often_hands_over_to_the_pattern() -> None:
+    scanner = Scanner(re.compile("(?:ax|bx)"))
+    assert scanner.starts is not None
+    text = "ab" * (MIN_MISSES * 40) + "bx ax" + "ab" * 10 + "ax"
+    _agree(scanner, text)
+    assert len(list(scanner.finditer(text))) == 3
+
+
+ALPHABET = st.sampled_from([*PIECES, *"Tt会时间：在室ſK", "ime:", "地点", "召开", "online"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ALPHABET, max_size=40).map("".join))
+def test_scanners_agree_on_any_text(text: str) -> None:
+    for scanner in SCANNERS:
+        _agree(scanner, text)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.extract import meeting, patterns
-from crawler.extract.scan import MIN_MISSES, Scanner, first_chars
+from crawler.extract.scan import MIN_MISSES, SWITCH, Scanner, first_chars, starts
 from tests.eval.golden import PIECES, synthetic_texts
 from tests.eval.score import load_cases
 
@@ -83,6 +83,20 @@ def test_first_chars(pattern: str, chars: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "heads"),
+    [
+        ("abc", {"abc"}),
+        ("(?i)(?:会议时间|开会时间|时\\s*间|Time)", {"会议时间", "开会时间", "时", "T", "t"}),
+        ("(?:ab)+c", {"ab"}),
+        ("a?bc", {"a", "bc"}),
+        ("(?i)会议T", {"会议"}),
+    ],
+)
+def test_literal_starts(pattern: str, heads: set[str]) -> None:
+    assert starts(re.compile(pattern)) == heads
+
+
+@pytest.mark.parametrize(
     "pattern",
     ["a*", "(a|b?)", r"\s*x", r"\dx", "[^a]", ".x", "[a-z]", r"(a)?\1b", "(?i)é", r"\b", "(?=a)"],
 )
@@ -123,6 +137,13 @@ def test_the_scanners_of_the_whole_body_patterns_are_in_use() -> None:
 def test_a_scanner_finds_what_its_pattern_finds(scanner: Scanner) -> None:
     for text in _texts():
         _agree(scanner, text)
+
+
+def test_a_start_that_comes_in_vain_is_looked_for_whole() -> None:
+    scanner = Scanner(re.compile("(?:会议时间|开会时间|时\\s*间)[:：]"))
+    text = "会议，开会，时" * (SWITCH * 3) + "会议时间：" + "会议" * 5 + "时 间:" + "开会时间"
+    _agree(scanner, text)
+    assert [m[0] for m in scanner.finditer(text)] == ["会议时间：", "时 间:"]
 
 
 def test_a_scan_that_misses_often_hands_over_to_the_pattern() -> None:

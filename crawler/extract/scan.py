@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,8 @@ _ASCII_CASE_EXTRAS = "\u0130\u0131\u017f\u212a"
 MIN_MISSES = 8
 SPARSE = 16
 
-_Firsts = tuple[frozenset[str], bool]  # the characters a match can start with; can be empty
+MAX_HEAD = 8  # characters of a literal start worth finding at once
+_Heads = tuple[frozenset[str], bool]  # literal starts of a match; whether it can be empty
 
 
 def _variants(char: str, flags: int) -> frozenset[str] | None:
@@ -48,71 +49,133 @@ def _variants(char: str, flags: int) -> frozenset[str] | None:
     return None
 
 
-def _firsts(items: Any, flags: int) -> _Firsts | None:
-    """What a sequence of parse-tree items can start with, or None when that is not known."""
+def _heads(items: Any, flags: int) -> _Heads | None:
+    """The literal texts a match of a sequence of parse-tree items can start with (every
+    match that is not empty starts with one of them), or None when that is not known."""
     p = _parser
-    chars: set[str] = set()
-    for op, av in items:
+    heads: set[str] = set()
+    for i, (op, av) in enumerate(items):
         if op in (p.AT, p.ASSERT, p.ASSERT_NOT):
             continue  # anchors, \b and lookarounds take no character
         if op is p.LITERAL:
-            found = _variants(chr(av), flags)
+            char = chr(av)
+            found = _variants(char, flags)
             if found is None:
                 return None
-            return frozenset(chars | found), False
+            if found == {char}:  # the literals that must follow come with it
+                run = [char]
+                for next_op, next_av in items[i + 1 : i + MAX_HEAD]:
+                    if next_op is not p.LITERAL or _variants(chr(next_av), flags) != {chr(next_av)}:
+                        break
+                    run.append(chr(next_av))
+                found = frozenset({"".join(run)})
+            return frozenset(heads | found), False
         if op is p.IN:
             members: set[str] = set()
             for member_op, member in av:
                 if member_op is not p.LITERAL or (found := _variants(chr(member), flags)) is None:
                     return None  # a negated set, a category (\d, \s) or a range
                 members |= found
-            return frozenset(chars | members), False
+            return frozenset(heads | members), False
         if op is p.BRANCH:
-            branches = [_firsts(branch, flags) for branch in av[1]]
+            branches = [_heads(branch, flags) for branch in av[1]]
             if any(b is None for b in branches):
                 return None
             known = [b for b in branches if b is not None]
-            chars.update(*(b[0] for b in known))
+            heads.update(*(b[0] for b in known))
             if not any(b[1] for b in known):
-                return frozenset(chars), False
+                return frozenset(heads), False
             continue
         if op is p.SUBPATTERN or op is p.ATOMIC_GROUP:
             inner = av if op is p.ATOMIC_GROUP else av[3]
             inner_flags = flags if op is p.ATOMIC_GROUP else (flags | av[1]) & ~av[2]
-            found_sub = _firsts(inner, inner_flags)
+            found_sub = _heads(inner, inner_flags)
         elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
-            found_sub = _firsts(av[2], flags)
+            found_sub = _heads(av[2], flags)
             if found_sub is not None and av[0] == 0:
                 found_sub = (found_sub[0], True)  # may be left out
         else:
             return None  # any character, a negated literal, a back reference, a condition
         if found_sub is None:
             return None
-        chars |= found_sub[0]
+        heads |= found_sub[0]
         if not found_sub[1]:
-            return frozenset(chars), False
-    return frozenset(chars), True
+            return frozenset(heads), False
+    return frozenset(heads), True
 
 
-def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """The characters every match of ``pattern`` starts with; None when not known or when
-    it can match the empty string (at any position)."""
+def starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Literal texts one of which every match of ``pattern`` starts with; None when not
+    known or when it can match the empty string (at any position)."""
     if _parser is None or not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
         return None
     try:
         parsed = _parser.parse(pattern.pattern, pattern.flags)
-        found = _firsts(parsed, parsed.state.flags)
+        found = _heads(parsed, parsed.state.flags)
     except Exception:  # an unknown parse tree: the pattern is searched as it is
-        logger.debug("no first characters for %r", pattern.pattern, exc_info=True)
+        logger.debug("no literal starts for %r", pattern.pattern, exc_info=True)
         return None
     if found is None or found[1] or not found[0]:
         return None
     return found[0]
 
 
-# Up to this many starting characters are found with str.find, one per character (a fast scan
-# of memory); more with a character set, which re tests character by character.
-FEW_CHARS = 6
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The characters every match of ``pattern`` starts with (None as for :func:`starts`)."""
+    found = starts(pattern)
+    return None if found is None else frozenset(head[0] for head in found)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+# Up to this many literal starts are found with str.find, one per start (a fast scan of
+# memory); more with a set of their first characters, which re tests character by character.
+FEW_HEADS = 6
+SWITCH = 4  # vain tries at a start's first character before the whole start is looked for
+
+
+class _Finder:
+    """Where the next literal start is in a text: the first character of each start is found
+    with str.find (as fast as memchr), the whole start once that character came in vain
+    SWITCH times (a longer needle is found more slowly, but only where it is)."""
+
+    __slots__ = ("heads", "last", "misses", "needles", "nexts", "text")
+
+    def __init__(self, text: str, heads: dict[str, str]) -> None:
+        self.text = text
+        self.heads = heads  # first character → the start
+        self.needles = {c: c for c in heads}
+        self.nexts = {c: text.find(c) for c in heads}  # first character → where its needle is
+        self.misses = dict.fromkeys(heads, 0)
+        self.last = ""
+
+    def find(self, pos: int) -> int:
+        """Where the next start is at or after ``pos``, or -1."""
+        best, last = -1, ""
+        text, nexts = self.text, self.nexts
+        for char, at in nexts.items():
+            if at == -1:
+                continue
+            if at < pos:
+                at = nexts[char] = text.find(self.needles[char], pos)
+                if at == -1:
+                    continue
+            if best == -1 or at < best:
+                best, last = at, char
+        self.last = last
+        return best
+
+    def missed(self) -> None:
+        """The last start found was no match."""
+        char = self.last
+        self.misses[char] += 1
+        if self.misses[char] == SWITCH and len(self.heads[char]) > 1:
+            self.needles[char] = self.heads[char]  # found anew from the next find on
 
 
 class Scanner:
@@ -120,34 +183,17 @@ class Scanner:
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        chars = first_chars(pattern)
-        self.chars = tuple(sorted(chars)) if chars else ()
+        heads: dict[str, str] = {}  # one start per first character: what they share
+        for head in sorted(starts(pattern) or ()):
+            known = heads.get(head[0])
+            heads[head[0]] = head if known is None else _common_prefix(known, head)
+        self.heads = heads
         self.starts: re.Pattern[str] | None = None
-        if len(self.chars) > 1 or (self.chars and pattern.flags & re.IGNORECASE):
-            # (one character, case-sensitive: re's own search for a leading literal is as fast)
-            self.starts = re.compile("[" + "".join(map(re.escape, self.chars)) + "]")
+        if len(heads) > 1:  # (one start: re's own search for a literal start is as fast)
+            self.starts = re.compile("[" + "".join(map(re.escape, sorted(heads))) + "]")
 
     def __repr__(self) -> str:
         return f"Scanner({self.pattern!r}, starts={self.starts.pattern if self.starts else None})"
-
-    def _by_find(self, text: str) -> Callable[[int], int]:
-        """A function of ``pos``: where the next starting character is at or after it, or -1."""
-        nexts = {c: text.find(c) for c in self.chars}
-
-        def find(pos: int) -> int:
-            best = -1
-            for char, at in nexts.items():
-                if at == -1:
-                    continue
-                if at < pos:
-                    at = nexts[char] = text.find(char, pos)
-                    if at == -1:
-                        continue
-                if best == -1 or at < best:
-                    best = at
-            return best
-
-        return find
 
     def search(self, text: str) -> re.Match[str] | None:
         """The first match in ``text``, as ``pattern.search(text)``."""
@@ -161,13 +207,12 @@ class Scanner:
             yield from self.pattern.finditer(text)
             return
         match = self.pattern.match
-        few = len(self.chars) <= FEW_CHARS
-        find = self._by_find(text) if few else None
+        finder = _Finder(text, self.heads) if len(self.heads) <= FEW_HEADS else None
         search = self.starts.search
         pos, misses = 0, 0
         while True:
-            if find is not None:
-                at = find(pos)
+            if finder is not None:
+                at = finder.find(pos)
                 if at < 0:
                     return
             else:
@@ -181,6 +226,8 @@ class Scanner:
                 if misses > MIN_MISSES and misses * SPARSE > at:
                     yield from self.pattern.finditer(text, at + 1)
                     return
+                if finder is not None:
+                    finder.missed()
                 pos = at + 1
                 continue
             yield found

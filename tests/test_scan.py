@@ -11,7 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.extract import meeting, patterns
-from crawler.extract.scan import MIN_MISSES, SWITCH, Scanner, first_chars, starts
+from crawler.extract.scan import (
+    _ASCII_CASE_EXTRAS,
+    MIN_MISSES,
+    SWITCH,
+    Scanner,
+    alternatives,
+    first_chars,
+    starts,
+)
 from tests.eval.golden import PIECES, synthetic_texts
 from tests.eval.score import load_cases
 
@@ -54,6 +62,7 @@ def _agree(scanner: Scanner, text: str) -> None:
     assert len(got) == len(want), scanner
     assert all(_same(g, w) for g, w in zip(got, want, strict=True)), scanner
     assert _same(scanner.search(text), scanner.pattern.search(text)), scanner
+    assert scanner.found_in(text) is (scanner.pattern.search(text) is not None), scanner
 
 
 @pytest.mark.parametrize(
@@ -96,6 +105,13 @@ def test_literal_starts(pattern: str, heads: set[str]) -> None:
     assert starts(re.compile(pattern)) == heads
 
 
+def test_literal_starts_in_lowered_text() -> None:
+    assert starts(re.compile("(?i)(?:会议时间|Time)"), fold=True) == {"会议时间", "time"}
+    assert starts(re.compile("(?i)emphasi[sz]ed"), fold=True) == {"emphasi"}
+    assert starts(re.compile("Ab"), fold=True) == {"ab"}
+    assert starts(re.compile("(?i)éa"), fold=True) is None
+
+
 @pytest.mark.parametrize(
     "pattern",
     ["a*", "(a|b?)", r"\s*x", r"\dx", "[^a]", ".x", "[a-z]", r"(a)?\1b", "(?i)é", r"\b", "(?=a)"],
@@ -122,6 +138,39 @@ def test_every_character_that_can_start_a_match_is_scanned_for() -> None:
         assert not missed, (pattern.pattern, missed)
 
 
+def test_str_lower_agrees_with_ignorecase_on_ascii_letters() -> None:
+    """What found_in relies on: besides İ, ı, ſ and the Kelvin sign, a character lowers to an
+    ASCII character only when it is that character or its upper case."""
+    for cp in range(sys.maxunicode + 1):
+        x = chr(cp)
+        lower = x.lower()
+        if x in _ASCII_CASE_EXTRAS or len(lower) != 1 or not lower.isascii():
+            continue
+        assert x in (lower, lower.upper()), hex(cp)
+
+
+def test_alternatives() -> None:
+    assert alternatives(re.compile("ab|c[de]")) == ("ab", "cd", "ce")
+    assert alternatives(re.compile("Ab|CD", re.IGNORECASE)) == ("ab", "cd")
+    assert alternatives(patterns.ROLE_HINT_EN) is not None
+    for pattern in (r"\bab", "a+", "a|b?", "[^a]", "[a-z]", "会议", "(?i:ab)"):
+        assert alternatives(re.compile(pattern)) is None, pattern
+
+
+def test_found_in_where_str_lower_differs_from_ignorecase() -> None:
+    scanner = Scanner(patterns.ROLE_HINT_EN)
+    for text in (
+        "Mayor Li PRESIDED",
+        "emphaſized",
+        "the \u212aelvin host",
+        "İnstructed",
+        "atteNDed",
+    ):
+        assert scanner.found_in(text) is (scanner.pattern.search(text) is not None), text
+    assert scanner.found_in("The mayor chaired the meeting.")
+    assert not scanner.found_in("The county government held a meeting.")
+
+
 def test_the_scanners_of_the_whole_body_patterns_are_in_use() -> None:
     scanned = [
         meeting._ZH_ROLES,
@@ -146,6 +195,17 @@ def test_a_start_that_comes_in_vain_is_looked_for_whole() -> None:
     assert [m[0] for m in scanner.finditer(text)] == ["会议时间：", "时 间:"]
 
 
+@pytest.mark.parametrize("extra", ["", "ſ", "ı", "\u212a", "İ"])
+def test_a_scan_in_english_text_looks_for_lower_case_starts(extra: str) -> None:
+    """T and t come too often in English: the scan goes on with "time" in the lowered text
+    (or, where that is not the text lowered letter for letter, hands over to the pattern)."""
+    scanner = Scanner(patterns.MEETING_TIME_LABEL)
+    assert scanner.folded is not None
+    text = "That the tent at the test site took its toll. " * 12 + extra + "TIME: 9:00, time：10"
+    _agree(scanner, text)
+    assert [m[0] for m in scanner.finditer(text)] == ["TIME:", "time："]
+
+
 def test_a_scan_that_misses_often_hands_over_to_the_pattern() -> None:
     scanner = Scanner(re.compile("(?:ax|bx)"))
     assert scanner.starts is not None
@@ -154,7 +214,9 @@ def test_a_scan_that_misses_often_hands_over_to_the_pattern() -> None:
     assert len(list(scanner.finditer(text))) == 3
 
 
-ALPHABET = st.sampled_from([*PIECES, *"Tt会时间：在室ſK", "ime:", "地点", "召开", "online"])
+ALPHABET = st.sampled_from(
+    [*PIECES, *"Tt会时间：在室ſKİı", "ime:", "地点", "召开", "online", "PRESID", "hoſt", "Chai"]
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -78,6 +78,7 @@ _MEETING_TERM_ZH = re.compile("|".join(map(re.escape, MEETING_TERMS_ZH)))
 _NOT_MEETING = Scanner(NOT_MEETING_TITLE)
 _UPCOMING = Scanner(UPCOMING)
 _TIME_LABEL = Scanner(MEETING_TIME_LABEL)
+_ROLE_HINT_EN = Scanner(ROLE_HINT_EN)
 _LOCATIONS_ZH = tuple(Scanner(p) for p in LOCATION_ZH)
 _LOCATION_EN = Scanner(LOCATION_EN)
 _FORMS = tuple((Scanner(p), form) for p, form in MEETING_FORMS)
@@ -396,7 +397,7 @@ def _en_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:
     speakers: list[str] = []
     attendees: list[str] = []
     for sentence in sentences:
-        if not ROLE_HINT_EN.search(sentence):
+        if not _ROLE_HINT_EN.found_in(sentence):
             continue
         if presider is None and (by := PRESIDE_BY_EN.search(sentence)):
             found = en_names(by["who"])

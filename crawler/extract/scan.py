@@ -26,9 +26,9 @@ except ImportError:  # pragma: no cover - a Python without it: every pattern sea
 _ASCII_CASE_EXTRAS = "\u0130\u0131\u017f\u212a"
 # Where tries that find no match come more often than one in SPARSE characters (after the first
 # MIN_MISSES), the scan gives up and lets the pattern search the rest: re alone is faster there
-# (a try costs what re's search costs over some twenty characters).
+# (a try costs what re's search costs over some forty characters).
 MIN_MISSES = 8
-SPARSE = 16
+SPARSE = 40
 
 MAX_HEAD = 8  # characters of a literal start worth finding at once
 _Heads = tuple[frozenset[str], bool]  # literal starts of a match; whether it can be empty
@@ -49,36 +49,49 @@ def _variants(char: str, flags: int) -> frozenset[str] | None:
     return None
 
 
-def _heads(items: Any, flags: int) -> _Heads | None:
+def _folded(char: str, flags: int) -> frozenset[str] | None:
+    """What ``char`` is in ``text.lower()`` where ``text`` matches it (when that lowers
+    character for character and holds no İ, ı, ſ or Kelvin sign), or None when not known."""
+    if flags & re.IGNORECASE:
+        if _variants(char, flags) is None:
+            return None  # (vouched for on ASCII letters and on uncased characters only)
+        return frozenset(char.lower() if char.isascii() else char)
+    lower = char.lower()
+    return frozenset(lower) if len(lower) == 1 else None
+
+
+def _heads(items: Any, flags: int, fold: bool = False) -> _Heads | None:
     """The literal texts a match of a sequence of parse-tree items can start with (every
-    match that is not empty starts with one of them), or None when that is not known."""
+    match that is not empty starts with one of them), or None when that is not known.
+    ``fold``: the texts as they are in the lowered text (see :func:`_folded`)."""
     p = _parser
+    chars = _folded if fold else _variants
     heads: set[str] = set()
     for i, (op, av) in enumerate(items):
         if op in (p.AT, p.ASSERT, p.ASSERT_NOT):
             continue  # anchors, \b and lookarounds take no character
         if op is p.LITERAL:
-            char = chr(av)
-            found = _variants(char, flags)
+            found = chars(chr(av), flags)
             if found is None:
                 return None
-            if found == {char}:  # the literals that must follow come with it
-                run = [char]
+            if len(found) == 1:  # the literals that must follow come with it
+                run = [*found]
                 for next_op, next_av in items[i + 1 : i + MAX_HEAD]:
-                    if next_op is not p.LITERAL or _variants(chr(next_av), flags) != {chr(next_av)}:
+                    following = chars(chr(next_av), flags) if next_op is p.LITERAL else None
+                    if following is None or len(following) != 1:
                         break
-                    run.append(chr(next_av))
+                    run.extend(following)
                 found = frozenset({"".join(run)})
             return frozenset(heads | found), False
         if op is p.IN:
             members: set[str] = set()
             for member_op, member in av:
-                if member_op is not p.LITERAL or (found := _variants(chr(member), flags)) is None:
+                if member_op is not p.LITERAL or (found := chars(chr(member), flags)) is None:
                     return None  # a negated set, a category (\d, \s) or a range
                 members |= found
             return frozenset(heads | members), False
         if op is p.BRANCH:
-            branches = [_heads(branch, flags) for branch in av[1]]
+            branches = [_heads(branch, flags, fold) for branch in av[1]]
             if any(b is None for b in branches):
                 return None
             known = [b for b in branches if b is not None]
@@ -89,9 +102,9 @@ def _heads(items: Any, flags: int) -> _Heads | None:
         if op is p.SUBPATTERN or op is p.ATOMIC_GROUP:
             inner = av if op is p.ATOMIC_GROUP else av[3]
             inner_flags = flags if op is p.ATOMIC_GROUP else (flags | av[1]) & ~av[2]
-            found_sub = _heads(inner, inner_flags)
+            found_sub = _heads(inner, inner_flags, fold)
         elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
-            found_sub = _heads(av[2], flags)
+            found_sub = _heads(av[2], flags, fold)
             if found_sub is not None and av[0] == 0:
                 found_sub = (found_sub[0], True)  # may be left out
         else:
@@ -104,14 +117,15 @@ def _heads(items: Any, flags: int) -> _Heads | None:
     return frozenset(heads), True
 
 
-def starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
+def starts(pattern: re.Pattern[str], fold: bool = False) -> frozenset[str] | None:
     """Literal texts one of which every match of ``pattern`` starts with; None when not
-    known or when it can match the empty string (at any position)."""
+    known or when it can match the empty string (at any position). ``fold``: as they are
+    in the lowered text (see :func:`_folded`)."""
     if _parser is None or not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
         return None
     try:
         parsed = _parser.parse(pattern.pattern, pattern.flags)
-        found = _heads(parsed, parsed.state.flags)
+        found = _heads(parsed, parsed.state.flags, fold)
     except Exception:  # an unknown parse tree: the pattern is searched as it is
         logger.debug("no literal starts for %r", pattern.pattern, exc_info=True)
         return None
@@ -131,6 +145,58 @@ def _common_prefix(a: str, b: str) -> str:
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
     return a[:n]
+
+
+MAX_TEXTS = 64  # texts an alternation of literals is spelled out into, at the most
+
+
+def _texts(items: Any, flags: int) -> list[str] | None:
+    """Every text a sequence of ASCII literals, sets of them and alternations of such matches
+    (under ``flags``, cased letters in lower case); None for anything else."""
+    p = _parser
+    out = [""]
+    for op, av in items:
+        if op is p.LITERAL or op is p.IN:
+            members = [av] if op is p.LITERAL else [m for o, m in av if o is p.LITERAL]
+            if op is p.IN and len(members) != len(av):
+                return None  # a range, a category, a negation
+            choices = [chr(m) for m in members]
+        elif op is p.BRANCH:
+            found = [_texts(branch, flags) for branch in av[1]]
+            if any(f is None for f in found):
+                return None
+            choices = [t for f in found if f is not None for t in f]
+        elif op is p.SUBPATTERN and not av[1] and not av[2]:
+            inner = _texts(av[3], flags)
+            if inner is None:
+                return None
+            choices = inner
+        else:
+            return None  # an anchor, a repeat, a lookaround, a flag change
+        if not all(c.isascii() for c in choices):
+            return None
+        if flags & re.IGNORECASE:
+            choices = [c.lower() for c in choices]
+        out = [t + c for t in out for c in dict.fromkeys(choices)]
+        if len(out) > MAX_TEXTS:
+            return None
+    return out
+
+
+def alternatives(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The texts ``pattern`` is an alternation of ("presid|chair|emphasi[sz]" → presid, chair,
+    emphasis, emphasiz), in lower case under IGNORECASE; None when it is anything more."""
+    if _parser is None or not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
+        return None
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        found = _texts(parsed, parsed.state.flags)
+    except Exception:  # an unknown parse tree: the pattern is searched as it is
+        logger.debug("no alternatives for %r", pattern.pattern, exc_info=True)
+        return None
+    if not found or not all(found):
+        return None
+    return tuple(dict.fromkeys(found))
 
 
 # Up to this many literal starts are found with str.find, one per start (a fast scan of
@@ -178,22 +244,63 @@ class _Finder:
             self.needles[char] = self.heads[char]  # found anew from the next find on
 
 
+def _by_first(heads: frozenset[str] | None) -> dict[str, str]:
+    """One start per first character: what the starts beginning with it have in common."""
+    found: dict[str, str] = {}
+    for head in sorted(heads or ()):
+        known = found.get(head[0])
+        found[head[0]] = head if known is None else _common_prefix(known, head)
+    return found
+
+
+_last_lowered: tuple[str, str | None] = ("", "")
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()`` when it is ``text`` lowered character for character and ``text``
+    holds none of the characters re matches with an ASCII letter that str.lower does not
+    make that letter (İ, ı, ſ, the Kelvin sign); else None. The last text's is kept."""
+    global _last_lowered
+    if _last_lowered[0] is text:
+        return _last_lowered[1]
+    lower: str | None = text.lower()
+    if len(text) != len(lower or "") or any(x in text for x in _ASCII_CASE_EXTRAS):
+        lower = None
+    _last_lowered = (text, lower)
+    return lower
+
+
 class Scanner:
     """``pattern``'s ``search`` and ``finditer``, tried only where a match can start."""
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        heads: dict[str, str] = {}  # one start per first character: what they share
-        for head in sorted(starts(pattern) or ()):
-            known = heads.get(head[0])
-            heads[head[0]] = head if known is None else _common_prefix(known, head)
-        self.heads = heads
+        self.heads = heads = _by_first(starts(pattern))
+        # under IGNORECASE, starts in the lowered text too: in English text the first
+        # letters of starts come too often, whole lower-case starts ("time") do not
+        folded = _by_first(starts(pattern, fold=True)) if pattern.flags & re.IGNORECASE else {}
+        self.folded = folded if 1 <= len(folded) <= FEW_HEADS else None
+        self.texts = alternatives(pattern)
         self.starts: re.Pattern[str] | None = None
         if len(heads) > 1:  # (one start: re's own search for a literal start is as fast)
             self.starts = re.compile("[" + "".join(map(re.escape, sorted(heads))) + "]")
 
     def __repr__(self) -> str:
         return f"Scanner({self.pattern!r}, starts={self.starts.pattern if self.starts else None})"
+
+    def found_in(self, text: str) -> bool:
+        """Whether ``pattern.search(text)`` finds anything; an alternation of literals is
+        looked for with str's ``in``, under IGNORECASE in ``text.lower()`` when that is the
+        same character for character (no İ, ı, ſ or Kelvin sign, which re matches with ASCII
+        letters but str.lower does not; tests/test_scan.py checks every code point)."""
+        if self.texts is None:
+            return self.search(text) is not None
+        if not self.pattern.flags & re.IGNORECASE:
+            return any(t in text for t in self.texts)
+        lower = _lowered(text)
+        if lower is None:
+            return self.search(text) is not None
+        return any(t in lower for t in self.texts)
 
     def search(self, text: str) -> re.Match[str] | None:
         """The first match in ``text``, as ``pattern.search(text)``."""
@@ -209,7 +316,7 @@ class Scanner:
         match = self.pattern.match
         finder = _Finder(text, self.heads) if len(self.heads) <= FEW_HEADS else None
         search = self.starts.search
-        pos, misses = 0, 0
+        pos, misses, since, folded = 0, 0, 0, self.folded
         while True:
             if finder is not None:
                 at = finder.find(pos)
@@ -223,10 +330,14 @@ class Scanner:
             found = match(text, at)
             if found is None:
                 misses += 1
-                if misses > MIN_MISSES and misses * SPARSE > at:
-                    yield from self.pattern.finditer(text, at + 1)
-                    return
-                if finder is not None:
+                if misses > MIN_MISSES and misses * SPARSE > at - since:
+                    lower = _lowered(text) if folded is not None else None
+                    if folded is None or lower is None:
+                        yield from self.pattern.finditer(text, at + 1)
+                        return
+                    # the whole lower-case starts, found in the lowered text from here on
+                    finder, folded, misses, since = _Finder(lower, folded), None, 0, at + 1
+                elif finder is not None:
                     finder.missed()
                 pos = at + 1
                 continue

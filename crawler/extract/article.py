@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -44,6 +45,7 @@ from crawler.extract.patterns import (
     TITLE_TOKEN,
     WIDGET_TOKEN,
 )
+from crawler.extract.scan import Scanner
 from crawler.extract.select import select, select_text
 from crawler.portals import Selectors
 
@@ -88,11 +90,13 @@ MIN_BODY_CHARS = 30
 HEADER_LINES = 12  # lines above the body that may hold the info bar
 LEAD_LINES = 6  # lines of a body container that may still be header (category, title, date)
 MAX_TITLE_CHARS = 200
+MAX_INFO_CHARS = 160  # an info-bar line is shorter
 # Line markers written by the page walk (private-use characters, removed from page text).
 BODY_START, BODY_END, TITLE_START, TITLE_END = "\ue000", "\ue001", "\ue002", "\ue003"
 _MARKER_CHARS = (BODY_START, BODY_END, TITLE_START, TITLE_END)
 _MARKERS = re.compile("[\ue000-\ue003]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_INFO_LABEL = Scanner(INFO_LABEL)
 _DATE_ONLY_LINE = re.compile(r"^[\s\d年月日:：/.\-—–TZ+()（）星期一二三四五六日天]*$")
 
 
@@ -330,16 +334,23 @@ def _is_info_line(line: str, title: str | None) -> bool:
     """A line of the info bar (date, source, views, font size) or the title repeated."""
     if title and (line == title or (len(line) <= len(title) + 12 and title in line)):
         return True
-    if INFO_LABEL.match(line) or len(INFO_LABEL.findall(line)) >= 2:
-        return len(line) < 160
-    if CRUMB_LINE.match(line) or DATE_BANNER.match(line):
-        return True
-    if _DATE_ONLY_LINE.match(line) and any(ch.isdigit() for ch in line):
+    if len(line) >= MAX_INFO_CHARS and not _crumb_banner_or_date(line):
+        return False  # (what labels it holds cannot make a line this long an info bar)
+    if INFO_LABEL.match(line) or len(list(islice(_INFO_LABEL.finditer(line), 2))) >= 2:
+        return len(line) < MAX_INFO_CHARS
+    if _crumb_banner_or_date(line):
         return True
     if len(line) <= 40 and (FULL_DATE.search(line) or EN_DATE.search(line)):
         rest = FULL_DATE.sub("", EN_DATE.sub("", line))
         return len(rest.strip(" |/·:：-")) <= 20
     return False
+
+
+def _crumb_banner_or_date(line: str) -> bool:
+    """A where-am-I line, a current-date banner, or a line of nothing but a date."""
+    if CRUMB_LINE.match(line) or DATE_BANNER.match(line):
+        return True
+    return bool(_DATE_ONLY_LINE.match(line) and any(ch.isdigit() for ch in line))
 
 
 def _read(lines: Iterable[str], title: str | None, foreign: bool = True) -> _Page:

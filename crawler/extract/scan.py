@@ -1,9 +1,6 @@
-"""Faster searches for the extraction patterns: try a pattern only where a match can start.
+"""Faster searches for the extraction patterns: a pattern tried only where a match can start.
 
-Python's ``re`` tries most patterns (an alternation of groups, ``\\b`` or IGNORECASE first) at
-every position of the text; a :class:`Scanner` finds the characters a match can start with
-first, read from the pattern's parse tree, and gives the same matches as the pattern's own
-``search`` and ``finditer``. A pattern it cannot vouch for is searched as it is.
+The literal starts come from the pattern's parse tree; the matches are the pattern's own.
 """
 
 from __future__ import annotations
@@ -261,8 +258,9 @@ def _lowered(text: str) -> str | None:
     holds none of the characters re matches with an ASCII letter that str.lower does not
     make that letter (İ, ı, ſ, the Kelvin sign); else None. The last text's is kept."""
     global _last_lowered
-    if _last_lowered[0] is text:
-        return _last_lowered[1]
+    last = _last_lowered  # (read once: another thread may set it meanwhile)
+    if last[0] is text:
+        return last[1]
     lower: str | None = text.lower()
     if len(text) != len(lower or "") or any(x in text for x in _ASCII_CASE_EXTRAS):
         lower = None
@@ -271,7 +269,13 @@ def _lowered(text: str) -> str | None:
 
 
 class Scanner:
-    """``pattern``'s ``search`` and ``finditer``, tried only where a match can start."""
+    """``pattern``'s ``search`` and ``finditer``, tried only where a match can start.
+
+    re tries most patterns (an alternation of groups, ``\\b`` or IGNORECASE first) at every
+    position of a text. A scanner reads the literal texts a match can start with ("会议时间",
+    "时", "T", "t") from the parse tree, finds them with str.find and tries the pattern
+    there with ``match``; a pattern it cannot vouch for is searched as it is.
+    """
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -44,6 +45,7 @@ from crawler.extract.patterns import (
     TITLE_TOKEN,
     WIDGET_TOKEN,
 )
+from crawler.extract.scan import Scanner
 from crawler.extract.select import select, select_text
 from crawler.portals import Selectors
 
@@ -88,10 +90,13 @@ MIN_BODY_CHARS = 30
 HEADER_LINES = 12  # lines above the body that may hold the info bar
 LEAD_LINES = 6  # lines of a body container that may still be header (category, title, date)
 MAX_TITLE_CHARS = 200
+MAX_INFO_CHARS = 160  # an info-bar line is shorter
 # Line markers written by the page walk (private-use characters, removed from page text).
 BODY_START, BODY_END, TITLE_START, TITLE_END = "\ue000", "\ue001", "\ue002", "\ue003"
+_MARKER_CHARS = (BODY_START, BODY_END, TITLE_START, TITLE_END)
 _MARKERS = re.compile("[\ue000-\ue003]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_INFO_LABEL = Scanner(INFO_LABEL)
 _DATE_ONLY_LINE = re.compile(r"^[\s\d年月日:：/.\-—–TZ+()（）星期一二三四五六日天]*$")
 
 
@@ -115,48 +120,75 @@ _SIMPLE_CSS = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:(?P<kind>[.#])(?P<name>[\
 class _Matcher:
     """Ranked simple selectors ("tag", ".class", "#id", "tag.class") matched in one pass.
 
-    One XPath fetches the elements with a class or id and those of the named tags; the
-    ranking is a set lookup per element. Other selectors fall back to their own XPath.
+    The candidates are the elements with a class or id and those of the named tags (one
+    XPath, :func:`_candidates`, serves every matcher); the ranking is looked up per element
+    (cached by tag, class and id). Other selectors fall back to their own XPath.
     """
 
     def __init__(self, selectors: Iterable[str], token: re.Pattern[str] | None = None) -> None:
         self.token = token  # a last group: elements with a class or id token like this
         self.selectors = tuple(selectors)
         self.simple = [_SIMPLE_CSS.match(css) for css in self.selectors]
-        tags = sorted({m["tag"].lower() for m in self.simple if m and m["tag"] and not m["name"]})
-        self.xpath = etree.XPath(" | ".join(["//*[@class or @id]", *(f"//{t}" for t in tags)]))
+        self.tags = {m["tag"].lower() for m in self.simple if m and m["tag"] and not m["name"]}
+        # (rank, tag or None, "." or "#" or None, class or id name) of each simple selector
+        self.rules = [
+            (rank, m["tag"].lower() if m["tag"] else None, m["kind"], m["name"])
+            for rank, m in enumerate(self.simple)
+            if m is not None
+        ]
+        self.cache: dict[tuple[str, str | None, str | None], int | None] = {}
 
-    def ranked(self, root: etree._Element) -> list[list[etree._Element]]:
-        """The matches of each selector, in selector order, each in document order."""
-        groups: list[list[etree._Element]] = [[] for _ in self.selectors]
-        extra: list[etree._Element] = []
-        for el in self.xpath(root):
-            tag = el.tag
-            classes = (el.get("class") or "").split()
-            ident = el.get("id")
-            for rank, simple in enumerate(self.simple):
-                if simple is None:
-                    continue
-                want_tag, kind, name = simple["tag"], simple["kind"], simple["name"]
-                if want_tag and tag != want_tag.lower():
-                    continue
-                if (kind == "." and name not in classes) or (kind == "#" and ident != name):
-                    continue
+    def _rank(self, tag: str, class_attr: str | None, ident: str | None) -> int | None:
+        """The first selector an element matches; len(selectors) for a token match; or None."""
+        classes = (class_attr or "").split()
+        for rank, want_tag, kind, name in self.rules:
+            if want_tag and tag != want_tag:
+                continue
+            if (kind == "." and name not in classes) or (kind == "#" and ident != name):
+                continue
+            return rank
+        if self.token is not None and any(self.token.match(t) for t in (*classes, ident or "")):
+            return len(self.selectors)
+        return None
+
+    def ranked(
+        self, root: etree._Element, candidates: list[etree._Element]
+    ) -> list[list[etree._Element]]:
+        """The matches of each selector, in selector order, each in document order.
+
+        ``candidates`` holds at least the elements with a class or id and those of the
+        matcher's tags, in document order (others are let through unranked).
+        """
+        groups: list[list[etree._Element]] = [[] for _ in range(len(self.selectors) + 1)]
+        cache = self.cache
+        for el in candidates:
+            key = (el.tag, el.get("class"), el.get("id"))
+            try:
+                rank = cache[key]
+            except KeyError:
+                rank = self._rank(*key)
+                if len(cache) < 20_000:
+                    cache[key] = rank
+            if rank is not None:
                 groups[rank].append(el)
-                break
-            else:
-                if self.token is not None and any(
-                    self.token.match(t) for t in (*classes, ident or "")
-                ):
-                    extra.append(el)
         for rank, simple in enumerate(self.simple):
             if simple is None:
                 groups[rank] = [el for el in _xpath(self.selectors[rank])(root) if el.tag]
-        return [*groups, extra]
+        return groups
 
 
 _BODY = _Matcher(BODY_SELECTORS)
 _TITLES = _Matcher(TITLE_SELECTORS, TITLE_TOKEN)
+# Every matcher's candidates at once ("//@class/.." is the fast form of "//*[@class]")
+_CANDIDATES = etree.XPath(
+    " | ".join(["//@class/..", "//@id/..", *(f"//{t}" for t in sorted(_BODY.tags | _TITLES.tags))])
+)
+
+
+def _candidates(root: etree._Element) -> list[etree._Element]:
+    """The elements the matchers rank: those with a class or id, and those of their tags."""
+    found: list[etree._Element] = _CANDIDATES(root)
+    return found
 
 
 _NOISE_CACHE: dict[tuple[str, str | None, str | None], tuple[bool, bool]] = {}
@@ -164,8 +196,10 @@ _NOISE_CACHE: dict[tuple[str, str | None, str | None], tuple[bool, bool]] = {}
 
 def _kind(el: etree._Element) -> tuple[bool, bool]:
     """(is page furniture, is an article widget) for one element; cached by tag, class, id."""
-    tag = el.tag
-    classes, ident = el.get("class"), el.get("id")
+    return _kind_of(el.tag, el.get("class"), el.get("id"))
+
+
+def _kind_of(tag: str, classes: str | None, ident: str | None) -> tuple[bool, bool]:
     key = (tag, classes, ident)
     found = _NOISE_CACHE.get(key)
     if found is None:
@@ -218,68 +252,93 @@ def _walk(
     root: etree._Element,
     body: etree._Element | None,
     title: etree._Element | None,
-) -> tuple[list[str], list[str]]:
-    """The page's readable text as lines (markers included), and attachment hrefs."""
+    attributed: set[etree._Element],
+) -> tuple[list[str], list[str], bool]:
+    """The page's readable text as lines (markers included), attachment hrefs, and whether
+    the text itself holds marker characters.
+
+    ``attributed`` holds every element with a class or id; the others are judged by tag.
+    """
     keep: set[etree._Element] = set()
     for anchor in (body, title):
         if anchor is not None:
             keep.update(anchor.iterancestors())
             keep.add(anchor)
     parts: list[str] = []
+    write = parts.append
     hrefs: list[str] = []
     in_body = False
     seen_body = False
-    # (element, entering) pairs; tails are written when an element is left
-    stack: list[tuple[etree._Element, bool]] = [(root, True)]
-    while stack:
-        el, entering = stack.pop()
-        tag = el.tag
-        if not entering:
+    markers = 0  # marker characters written
+    skipped = None  # furniture left out: its "end" event follows its "start" at once
+    # lxml's own walk (C); comments and processing instructions count for their tails only.
+    # A text is read once into a local: each .text or .tail decodes the node anew.
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            tag = el.tag
+            # an entity (in a page that starts with an XML declaration) counts for its tail only
+            if not isinstance(tag, str) or (
+                el not in keep
+                and (_kind(el) if el in attributed else _kind_of(tag, None, None))[in_body]
+            ):
+                tail = el.tail
+                if tail:
+                    write(tail)
+                walker.skip_subtree()
+                skipped = el
+                continue
             if el is body:
-                parts.append(f"\n{BODY_END}\n")
-                in_body = False
+                write(f"\n{BODY_START}\n")
+                in_body = seen_body = True
+                markers += 1
             elif el is title:
-                parts.append(f"\n{TITLE_END}\n")
-            elif isinstance(tag, str) and tag in BLOCK_TAGS:
-                parts.append("\n")
-            if el.tail and el is not root:
-                parts.append(el.tail)
-            continue
-        if not isinstance(tag, str):  # comments, processing instructions
-            if el.tail:
-                parts.append(el.tail)
-            continue
-        if el not in keep and _kind(el)[1 if in_body else 0]:
-            if el.tail:
-                parts.append(el.tail)
-            continue
-        if el is body:
-            parts.append(f"\n{BODY_START}\n")
-            in_body = seen_body = True
-        elif el is title:
-            parts.append(f"\n{TITLE_START}\n")
-        elif tag in BLOCK_TAGS:
-            parts.append("\n")
-        if tag == "a" and (in_body or seen_body):
-            href = el.get("href")
-            if href and ATTACHMENT_HREF.search(href):
-                hrefs.append(href.strip())
-        if el.text:
-            parts.append(el.text)
-        stack.append((el, False))
-        stack.extend((child, True) for child in reversed(el))
-    return "".join(parts).split("\n"), hrefs
+                write(f"\n{TITLE_START}\n")
+                markers += 1
+            elif tag in BLOCK_TAGS:
+                write("\n")
+            if tag == "a" and seen_body:
+                href = el.get("href")
+                if href and ATTACHMENT_HREF.search(href):
+                    hrefs.append(href.strip())
+            text = el.text
+            if text:
+                write(text)
+        elif event == "end":
+            if el is skipped:
+                skipped = None
+                continue
+            if el is body:
+                write(f"\n{BODY_END}\n")
+                in_body = False
+                markers += 1
+            elif el is title:
+                write(f"\n{TITLE_END}\n")
+                markers += 1
+            elif el.tag in BLOCK_TAGS:
+                write("\n")
+            if el is not root:
+                tail = el.tail
+                if tail:
+                    write(tail)
+        else:  # a comment or a processing instruction
+            tail = el.tail
+            if tail:
+                write(tail)
+    text = "".join(parts)
+    foreign = sum(map(text.count, _MARKER_CHARS)) > markers
+    return text.split("\n"), hrefs, foreign
 
 
 def _is_info_line(line: str, title: str | None) -> bool:
     """A line of the info bar (date, source, views, font size) or the title repeated."""
     if title and (line == title or (len(line) <= len(title) + 12 and title in line)):
         return True
-    if INFO_LABEL.match(line) or len(INFO_LABEL.findall(line)) >= 2:
-        return len(line) < 160
-    if CRUMB_LINE.match(line) or DATE_BANNER.match(line):
-        return True
-    if _DATE_ONLY_LINE.match(line) and any(ch.isdigit() for ch in line):
+    if len(line) >= MAX_INFO_CHARS and not _crumb_banner_or_date(line):
+        return False  # (what labels it holds cannot make a line this long an info bar)
+    if INFO_LABEL.match(line) or len(list(islice(_INFO_LABEL.finditer(line), 2))) >= 2:
+        return len(line) < MAX_INFO_CHARS
+    if _crumb_banner_or_date(line):
         return True
     if len(line) <= 40 and (FULL_DATE.search(line) or EN_DATE.search(line)):
         rest = FULL_DATE.sub("", EN_DATE.sub("", line))
@@ -287,7 +346,15 @@ def _is_info_line(line: str, title: str | None) -> bool:
     return False
 
 
-def _read(lines: Iterable[str], title: str | None) -> _Page:
+def _crumb_banner_or_date(line: str) -> bool:
+    """A where-am-I line, a current-date banner, or a line of nothing but a date."""
+    if CRUMB_LINE.match(line) or DATE_BANNER.match(line):
+        return True
+    return bool(_DATE_ONLY_LINE.match(line) and any(ch.isdigit() for ch in line))
+
+
+def _read(lines: Iterable[str], title: str | None, foreign: bool = True) -> _Page:
+    """The lines of the walk sorted; ``foreign``: the page text may hold marker characters."""
     header: list[str] = []
     body: list[str] = []
     rest: list[str] = []
@@ -308,7 +375,8 @@ def _read(lines: Iterable[str], title: str | None) -> _Page:
         if line == BODY_END:
             state = "after"
             continue
-        line = _MARKERS.sub("", line)
+        if foreign:
+            line = _MARKERS.sub("", line)
         if state == "body" and not stopped:
             if BODY_STOP_LINES.match(line):
                 stopped = True
@@ -394,9 +462,17 @@ def strip_site_name(raw: str) -> str:
     return raw[start:end] if 0 <= start < end else max(pieces, key=len)
 
 
+_TITLE_TEXT = etree.XPath("//title//text()")
+
+
 def page_title(sel: Selector) -> str | None:
     """The <title>, without the site name joined to it."""
-    raw = " ".join((sel.xpath("//title//text()").get() or "").split())
+    if hasattr(sel.root, "iter"):  # lxml's XPath at once: a parsel Selector per text is slow
+        texts = _TITLE_TEXT(sel.root)
+        first = str(texts[0]) if texts else None
+    else:
+        first = sel.xpath("//title//text()").get()
+    raw = " ".join((first or "").split())
     return strip_site_name(raw) if raw else None
 
 
@@ -427,13 +503,16 @@ def _noisy_ancestor(el: etree._Element) -> bool:
 
 
 def _title_element(
-    root: etree._Element, hints: list[str], body: etree._Element | None
+    root: etree._Element,
+    hints: list[str],
+    body: etree._Element | None,
+    candidates: list[etree._Element],
 ) -> tuple[etree._Element | None, str | None]:
     """The heading that carries the article's title, and its text."""
     best: tuple[float, int, etree._Element | None, str | None] = (0.0, 0, None, None)
     fallback: tuple[etree._Element | None, str | None] = (None, None)
     seen: set[etree._Element] = set()
-    for rank, group in enumerate(_TITLES.ranked(root)):
+    for rank, group in enumerate(_TITLES.ranked(root, candidates)):
         for el in group:
             if el in seen or el is body:
                 continue
@@ -464,12 +543,16 @@ def _fallback_title(candidates: list[str | None], list_title: str | None) -> str
     return found[0] if found else None
 
 
-def _find_body(root: etree._Element, sel: Selector, selector: str | None) -> etree._Element | None:
+def _find_body(
+    root: etree._Element, sel: Selector, selector: str | None, candidates: list[etree._Element]
+) -> etree._Element | None:
     if selector:
         found = select(sel, selector)
         if found and not isinstance(found[0].root, str):
             return found[0].root
-    for group in _BODY.ranked(root):
+    for group in _BODY.ranked(root, candidates):
+        if len(group) == 1 and _holds_chars(group[0], MIN_BODY_CHARS):
+            return group[0]  # long enough: its exact length is not needed
         best, best_len = None, 0
         for el in group:
             length = len(_text(el))
@@ -478,6 +561,24 @@ def _find_body(root: etree._Element, sel: Selector, selector: str | None) -> etr
         if best is not None and best_len >= MIN_BODY_CHARS:
             return best
     return _densest(root)
+
+
+def _holds_chars(el: etree._Element, chars: int) -> bool:
+    """True when the first texts of ``el`` already hold ``chars`` characters besides spaces.
+
+    Those texts are part of its text, which (spaces folded) is at least as long; False
+    only says that the first texts do not tell.
+    """
+    found = 0
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue  # a comment's .text is no page text
+        for piece in (node.text, node.tail if node is not el else None):
+            if piece:
+                found += len("".join(piece.split()))
+                if found >= chars:
+                    return True
+    return False
 
 
 def _densest(root: etree._Element) -> etree._Element | None:
@@ -547,8 +648,9 @@ def extract_article(
     weak = [h for h in (head, strip_site_name(og_title) if og_title else None) if h]
     hints = strong + [w for w in weak if not strong or any(_agreement(w, h) >= 0.5 for h in strong)]
 
-    body_el = _find_body(root, sel, selectors.body)
-    title_el, heading = _title_element(root, hints, body_el)
+    candidates = _candidates(root)
+    body_el = _find_body(root, sel, selectors.body, candidates)
+    title_el, heading = _title_element(root, hints, body_el, candidates)
     if selectors.title and (chosen := select_text(sel, selectors.title)):
         article.title = " ".join(chosen.split())
     else:
@@ -556,8 +658,8 @@ def extract_article(
             [meta_title, strip_site_name(og_title) if og_title else None, head], list_title
         )
 
-    raw_lines, hrefs = _walk(root, body_el, title_el)
-    page = _read(raw_lines, article.title)
+    raw_lines, hrefs, foreign = _walk(root, body_el, title_el, set(candidates))
+    page = _read(raw_lines, article.title, foreign)
     article.body = "\n".join(page.body)
     article.attachments = _attachments(url, hrefs)
 

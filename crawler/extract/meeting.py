@@ -51,6 +51,7 @@ from crawler.extract.patterns import (
     ZH_SURNAMES,
     ZH_TITLES,
 )
+from crawler.extract.scan import Scanner
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ LEAD_SENTENCES = 3
 FACT_CHARS = 3000  # people are named near the top and in the closing lines ("XX主持会议");
 TAIL_CHARS = 2500  # the middle of a long speech is not read
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_ZH_SENTENCE = re.compile(r"[。；！？!?\n]")
+_ZH_STOPS = "。；！？!?\n"  # the characters that end a Chinese sentence
+_ZH_SENTENCE = re.compile("[" + re.escape(_ZH_STOPS) + "]")
 _EN_SENTENCE = re.compile(r"(?<=[.;!?])\s*(?=[A-Z“\"(])|(?<=[a-z][.;])(?=[A-Z])|\n")
 _ZH_PIECE = re.compile(r"[，,、；;：:]|(?<=[\u4e00-\u9fff])(?:和|及|与|以及)(?=[\u4e00-\u9fff])")
 _ZH_ROLE_TAIL = re.compile(r"(主持召开|主持|出席|参加|列席|参会|到会|会议|并)+$")
@@ -70,6 +72,16 @@ _GIVEN = re.compile(rf"(?:{PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _ZH_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _ZH_DIGITS.update({"八": 8, "九": 9})
+# The patterns read over a whole body (or a title, a lead), in their fast form
+# (crawler.extract.scan); the meeting terms as one alternation (its match is the first term)
+_MEETING_TERM_ZH = re.compile("|".join(map(re.escape, MEETING_TERMS_ZH)))
+_NOT_MEETING = Scanner(NOT_MEETING_TITLE)
+_UPCOMING = Scanner(UPCOMING)
+_TIME_LABEL = Scanner(MEETING_TIME_LABEL)
+_ROLE_HINT_EN = Scanner(ROLE_HINT_EN)
+_LOCATIONS_ZH = tuple(Scanner(p) for p in LOCATION_ZH)
+_LOCATION_EN = Scanner(LOCATION_EN)
+_FORMS = tuple((Scanner(p), form) for p, form in MEETING_FORMS)
 EN_NOT_MEETING_NAME = re.compile(r"^(?:the\s+)?(?:meeting|conference)\s*$", re.IGNORECASE)
 _ZH_SUBJECT_TAIL = re.compile(r"(主持|组织|专门|再次|)$")
 _EN_SPIRIT = re.compile(r"spirit of (?:the )?[^.]{0,80}?", re.IGNORECASE)
@@ -97,8 +109,8 @@ def is_chinese(text: str) -> bool:
 def _zh_term(text: str) -> int:
     """Where the first meeting term of a Chinese title is, or -1."""
     text = NOT_MEETING_TERMS_ZH.sub(lambda m: "□" * len(m[0]), text)
-    found = [i for i in (text.find(term) for term in MEETING_TERMS_ZH) if i >= 0]
-    return min(found) if found else -1
+    found = _MEETING_TERM_ZH.search(text)  # where the first of the terms starts
+    return found.start() if found else -1
 
 
 def _title_says_meeting(title: str) -> bool | None:
@@ -113,7 +125,7 @@ def _title_says_meeting(title: str) -> bool | None:
         held = MEETING_HELD_EN.search(title)
     if term < 0:
         return None
-    veto = NOT_MEETING_TITLE.search(title)
+    veto = _NOT_MEETING.search(title)
     if veto is None:
         return True
     # "召开…督查工作推进会" is a meeting; "到XX调研并召开座谈会" is an inspection
@@ -127,7 +139,7 @@ def is_meeting(title: str | None, body: str) -> bool:
         decided = _title_says_meeting(title)
         if decided is not None:
             return decided
-        if NOT_MEETING_TITLE.search(title):
+        if _NOT_MEETING.search(title):
             return False
     # a title without a meeting term: the first sentence must report one being held
     first = _ZH_SENTENCE.split(body[:LEAD_CHARS], 1)[0] if body else ""
@@ -136,7 +148,7 @@ def is_meeting(title: str | None, body: str) -> bool:
     if is_chinese(first):
         held = MEETING_HELD_ZH.search(first)
         term = _zh_term(first[held.end() :]) if held else -1
-        return term >= 0 and not NOT_MEETING_TITLE.search(first[: held.start()] if held else "")
+        return term >= 0 and not _NOT_MEETING.search(first[: held.start()] if held else "")
     sentence = _EN_SENTENCE.split(first, 1)[0]
     return bool(MEETING_HELD_EN.search(sentence) and MEETING_TERMS_EN.search(sentence))
 
@@ -229,8 +241,13 @@ def _first_day(text: str, chinese: bool) -> tuple[int | None, int | None, int] |
 
 
 def _sentences(text: str, chinese: bool) -> list[str]:
-    splitter = _ZH_SENTENCE if chinese else _EN_SENTENCE
-    return [s.strip() for s in splitter.split(text) if s and s.strip()]
+    if chinese:  # _ZH_SENTENCE.split(text), by str.replace (a scan of memory per stop)
+        for stop in _ZH_STOPS[:-1]:
+            text = text.replace(stop, "\n")
+        pieces = text.split("\n")
+    else:
+        pieces = _EN_SENTENCE.split(text)
+    return [s for s in map(str.strip, pieces) if s]
 
 
 def meeting_date(
@@ -239,12 +256,12 @@ def meeting_date(
     """The day the meeting was (or will be) held, resolved against the publish date."""
     chinese = is_chinese(body[:200] or title or "")
     if upcoming is None:
-        upcoming = bool(UPCOMING.search((title or "") + body[:LEAD_CHARS]))
+        upcoming = bool(_UPCOMING.search((title or "") + body[:LEAD_CHARS]))
     reference = to_date(published)
     if reference is None:  # no publish date: the newest year the text names, if any
         years = [int(y) for y in _YEAR.findall((title or "") + " " + body[:LEAD_CHARS])]
         reference = date(max(years), 12, 31) if years else None
-    label = MEETING_TIME_LABEL.search(body)
+    label = _TIME_LABEL.search(body)
     if label is not None:
         told = _first_day(body[label.end() : label.end() + 40], chinese)
         if told is not None:
@@ -321,14 +338,16 @@ def _unique(names: list[str]) -> list[str]:
     return list(seen.values())
 
 
-_ZH_ROLES = re.compile(
-    "|".join(
-        f"(?P<{kind}>{pattern.pattern})"
-        for kind, pattern in (
-            ("by", PRESIDE_BY_ZH),
-            ("p", PRESIDE_ZH),
-            ("s", SPEAK_ZH),
-            ("a", ATTEND_ZH),
+_ZH_ROLES = Scanner(
+    re.compile(
+        "|".join(
+            f"(?P<{kind}>{pattern.pattern})"
+            for kind, pattern in (
+                ("by", PRESIDE_BY_ZH),
+                ("p", PRESIDE_ZH),
+                ("s", SPEAK_ZH),
+                ("a", ATTEND_ZH),
+            )
         )
     )
 )
@@ -378,7 +397,7 @@ def _en_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:
     speakers: list[str] = []
     attendees: list[str] = []
     for sentence in sentences:
-        if not ROLE_HINT_EN.search(sentence):
+        if not _ROLE_HINT_EN.found_in(sentence):
             continue
         if presider is None and (by := PRESIDE_BY_EN.search(sentence)):
             found = en_names(by["who"])
@@ -448,12 +467,15 @@ def _en_meeting_name(text: str) -> str | None:
 
 def meeting_location(body: str) -> str | None:
     """Where the meeting is held: "在县政府三楼会议室召开", "会议地点：…", "in the … room"."""
-    text = _head_and_tail(body)
-    for pattern in LOCATION_ZH:
+    return _location(_head_and_tail(body))
+
+
+def _location(text: str) -> str | None:
+    for pattern in _LOCATIONS_ZH:
         found = pattern.search(text)
         if found:
             return found["loc"].strip()
-    found = LOCATION_EN.search(text)
+    found = _LOCATION_EN.search(text)
     return found["loc"].strip() if found else None
 
 
@@ -463,8 +485,12 @@ _OTHER_MEETING = re.compile(r"spirit of", re.IGNORECASE)
 
 def meeting_form(title: str | None, body: str) -> str | None:
     """视频会议, teleconference…: the first form in MEETING_FORMS that the text names."""
-    text = f"{title or ''}\n{_head_and_tail(body)}"
-    for pattern, form in MEETING_FORMS:
+    return _form(title, _head_and_tail(body))
+
+
+def _form(title: str | None, read: str) -> str | None:
+    text = f"{title or ''}\n{read}"
+    for pattern, form in _FORMS:
         if any(_own(text, m) for m in pattern.finditer(text)):
             return form
     return None
@@ -494,7 +520,8 @@ def meeting_facts(title: str | None, body: str, published: datetime | None) -> M
     chinese = is_chinese(body[:200] or title or "")
     facts.meeting_date = meeting_date(title, body, published)
     facts.meeting_name = meeting_name(title, body)
-    sentences = _sentences(_head_and_tail(body), chinese)
+    read = _head_and_tail(body)
+    sentences = _sentences(read, chinese)
     if title and not chinese:  # a subtitle like "Wang Zhongkun hosted and delivered a speech"
         sentences = _sentences(title, chinese) + sentences
     people = _zh_people(sentences) if chinese else _en_people(sentences)
@@ -502,6 +529,6 @@ def meeting_facts(title: str | None, body: str, published: datetime | None) -> M
     # who presided or spoke is told as such; attendees are the others named as present
     named = {n.casefold() for n in [facts.presider or "", *facts.speakers]}
     facts.attendees = [a for a in attendees if a.casefold() not in named]
-    facts.location = meeting_location(body)
-    facts.meeting_form = meeting_form(title, body)
+    facts.location = _location(read)
+    facts.meeting_form = _form(title, read)
     return facts

@@ -21,6 +21,7 @@ from parsel import Selector
 
 from bench.simsite import make_site_articles
 from bench.throughput import STYLE
+from crawler.analysis import clean_text
 from crawler.demo.site import article_path, build_site
 from crawler.extract.article import Article, extract_article
 from crawler.extract.meeting import (
@@ -30,7 +31,6 @@ from crawler.extract.meeting import (
     meeting_location,
     meeting_name,
 )
-from crawler.pipelines.clean import clean_text
 from tests.eval.score import _list_date, load_cases
 
 GOLDEN = Path(__file__).resolve().parent / "golden_extraction.json"

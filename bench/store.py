@@ -2,9 +2,10 @@
 
 The million is bulk-loaded with plain SQL (executemany on SQLite, COPY on PostgreSQL) into
 the schema the migrations build, indexes and all; only the timed part goes through govwatch:
-each record signed as DedupePipeline signs it, then in batches of GOVWATCH_BATCH_SIZE, as
-StorePipeline writes, ``crawler.dedupe.Deduplicator`` links the batch with the repository's
-two lookups and ``Repository.add_announcements`` inserts it; and ``govwatch export --since`` for one day of records.
+each record signed as the analysis's sign stage (crawler.analysis) signs it, then in
+batches of GOVWATCH_BATCH_SIZE, as StorePipeline writes, ``crawler.dedupe.Deduplicator``
+links the batch with the repository's two lookups and ``Repository.add_announcements``
+inserts it; and ``govwatch export --since`` for one day of records.
 """
 
 from __future__ import annotations
@@ -241,7 +242,7 @@ class Stopwatch:
 
 
 def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """What DedupePipeline and StorePipeline do with each record, timed; ``db_s`` is the
+    """What the sign stage and StorePipeline do with each record, timed; ``db_s`` is the
     time spent in the store (each batch's dedupe lookups and its insert)."""
     db = Stopwatch()
     dedupe = Deduplicator(
@@ -265,7 +266,7 @@ def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> d
         return len(add([row for row, _ in batch]))
 
     for record in records:
-        signature = sign(record["body"])  # DedupePipeline
+        signature = sign(record["body"])  # crawler.analysis.signature
         row: dict[str, Any] = dict.fromkeys(STORED_FIELDS)
         row.update(
             portal=record["portal"],

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -64,18 +73,26 @@ class Announcement(Base):
 
 
 class AnnouncementBand(Base):
-    """One LSH band key of an announcement's MinHash (migration 0002): near copies share one.
+    """One LSH band key of an announcement's MinHash: near copies share one (migrations 0002, 0005).
 
     crawler.dedupe computes the keys; looking a new body's keys up here finds its candidate
-    copies among a million stored announcements through one index.
+    copies among a million stored announcements. The keys are kept in levels, like a
+    log-structured merge tree: a new announcement's keys go to the small newest level, and a
+    level that outgrows its cap moves into the next, larger one in key order
+    (``storage.repository.BAND_LEVEL_CAPS``). The primary key leads with the level, so each
+    level is one contiguous run of the index: a batch's random keys dirty a few pages of a
+    small level, not one page each of a big one (docs/performance.md).
     """
 
     __tablename__ = "announcement_bands"
+    # SQLite: the primary key is the table (no rowid table, no second index)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    announcement_id: Mapped[int] = mapped_column(
-        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # no foreign key: rows are written only with their announcement, in its transaction, and
+    # announcements are not deleted; PostgreSQL checked a foreign key with a trigger per key
+    announcement_id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class ListPage(Base):

@@ -5,13 +5,27 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
@@ -24,6 +38,11 @@ logger = logging.getLogger(__name__)
 
 # SQLite allows 32766 bound parameters; stay far below it on every backend
 CHUNK = 500
+# LSH band keys are kept in levels (storage.models.AnnouncementBand): new keys go to the last
+# level; a level holding more keys than its cap moves, in key order, into the one before it.
+# Level 0 has no cap. Each cap is ten times the next, so a key is rewritten once per level.
+BAND_LEVEL_CAPS = (None, 400_000, 20_000)
+NEWEST_BAND_LEVEL = len(BAND_LEVEL_CAPS) - 1
 
 EXPORT_FIELDS = (
     "portal",
@@ -52,22 +71,50 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-# Dedupe lookups for a whole store batch, built once: constructing a statement and its cache
-# key on every call cost more than the query itself (docs/performance.md)
-_FIRST_WITH_FINGERPRINTS = (
-    select(Announcement.fingerprint, Announcement.url)
-    .where(
-        Announcement.fingerprint.in_(bindparam("fingerprints", expanding=True)),
-        Announcement.duplicate_of.is_(None),
+_BAND_LOCK = 0x67766264  # "gvbd": PostgreSQL advisory lock of band level moves
+_BAND_LEVEL_SIZE = (
+    select(func.count())
+    .select_from(AnnouncementBand)
+    .where(AnnouncementBand.level == bindparam("level"))
+)
+
+
+def _one_of(column: Any, name: str, item_type: Any, dialect: str) -> Any:
+    """``column IN`` the list bound as ``name``. On PostgreSQL ``= ANY`` of one array: an
+    expanding IN is a new statement for each list length, which psycopg parses afresh."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(item_type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """Dedupe's lookups for a whole store batch, built once per dialect: constructing a
+    statement and its cache key on every call cost more than the query (docs/performance.md)."""
+
+    first_with_fingerprints: Select[str | None, str]
+    band_matches: Select[int, int]
+    candidates: Select[int, str, str, str | None]
+
+
+@cache
+def _lookups(dialect: str) -> _Lookups:
+    return _Lookups(
+        first_with_fingerprints=select(Announcement.fingerprint, Announcement.url)
+        .where(
+            _one_of(Announcement.fingerprint, "fingerprints", String, dialect),
+            Announcement.duplicate_of.is_(None),
+        )
+        .order_by(Announcement.id),
+        # every level is searched: the primary key (level, key, …) serves each pair
+        band_matches=select(AnnouncementBand.key, AnnouncementBand.announcement_id).where(
+            AnnouncementBand.level.in_(range(len(BAND_LEVEL_CAPS))),
+            _one_of(AnnouncementBand.key, "keys", BigInteger, dialect),
+        ),
+        candidates=select(
+            Announcement.id, Announcement.url, Announcement.body, Announcement.duplicate_of
+        ).where(_one_of(Announcement.id, "ids", Integer, dialect)),
     )
-    .order_by(Announcement.id)
-)
-_BAND_MATCHES = select(AnnouncementBand.key, AnnouncementBand.announcement_id).where(
-    AnnouncementBand.key.in_(bindparam("keys", expanding=True))
-)
-_CANDIDATES = select(
-    Announcement.id, Announcement.url, Announcement.body, Announcement.duplicate_of
-).where(Announcement.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -89,6 +136,10 @@ class Repository:
         self.engine = engine
         self.session = sessionmaker(engine, expire_on_commit=False)
         self.retry = retry or RetrySettings.from_env(os.environ)
+        # the newest band level's size when last counted, and keys added since (an estimate
+        # that saves a count per batch: see _settle_band_levels)
+        self._newest_keys: int | None = None
+        self._uncounted_keys = 0
 
     @classmethod
     def open(cls, url: str, retry: RetrySettings | None = None) -> Repository:
@@ -104,6 +155,28 @@ class Repository:
     @property
     def url(self) -> str:
         return safe_url(str(self.engine.url))
+
+    @cached_property
+    def _lookups(self) -> _Lookups:
+        return _lookups(self.engine.dialect.name)
+
+    def _insert_bands(self, session: Any, rows: Sequence[tuple[int, int]]) -> None:
+        """New band keys, (key, announcement id) pairs, into the newest level: plain integers
+        through the driver, without SQLAlchemy building a parameter dict for each; on
+        PostgreSQL one INSERT of two arrays, not a round trip per row (docs/performance.md)."""
+        connection = session.connection()
+        if self.engine.dialect.name == "postgresql":
+            keys, ids = zip(*rows, strict=True)
+            connection.exec_driver_sql(
+                "INSERT INTO announcement_bands (level, key, announcement_id)"
+                " SELECT %s, k, i FROM unnest(%s::bigint[], %s::integer[]) AS t(k, i)",
+                (NEWEST_BAND_LEVEL, list(keys), list(ids)),
+            )
+        else:
+            connection.exec_driver_sql(
+                "INSERT INTO announcement_bands (level, key, announcement_id) VALUES (?, ?, ?)",
+                [(NEWEST_BAND_LEVEL, key, announcement_id) for key, announcement_id in rows],
+            )
 
     def _insert(self, model: Any) -> Any:
         """An INSERT of a mapped class or a table in the dialect that has ON CONFLICT."""
@@ -149,7 +222,9 @@ class Repository:
         found: dict[str, str] = {}
         with self.session() as session:
             for chunk in _chunks(wanted):
-                rows = session.execute(_FIRST_WITH_FINGERPRINTS, {"fingerprints": list(chunk)})
+                rows = session.execute(
+                    self._lookups.first_with_fingerprints, {"fingerprints": list(chunk)}
+                )
                 for digest, url in rows:
                     if digest is not None:  # the lookup's IN excludes NULL; for the type
                         found.setdefault(digest, url)
@@ -172,16 +247,19 @@ class Repository:
         rows: dict[int, tuple[str, str, str | None]] = {}
         with self.session() as session:
             for chunk in _chunks(wanted):
-                for key, announcement_id in session.execute(_BAND_MATCHES, {"keys": list(chunk)}):
+                for key, announcement_id in session.execute(
+                    self._lookups.band_matches, {"keys": list(chunk)}
+                ):
                     matches.setdefault(key, []).append(announcement_id)
             for keys in key_sets:
                 shared = Counter(i for key in set(keys) for i in matches.get(key, ()))
                 chosen.append(sorted(shared, key=lambda i: (-shared[i], i))[:limit])
             ids = list({i for top in chosen for i in top})
             for chunk in _chunks(ids):
-                for row in session.execute(_CANDIDATES, {"ids": list(chunk)}):
+                for row in session.execute(self._lookups.candidates, {"ids": list(chunk)}):
                     rows[row.id] = (row.url, row.body, row.duplicate_of)
-        return [[rows[i] for i in top] for top in chosen]
+        # (a key whose announcement was deleted by hand finds nothing)
+        return [[rows[i] for i in top if i in rows] for top in chosen]
 
     @retried("store announcements")
     def add_announcements(
@@ -205,6 +283,7 @@ class Repository:
             for record in records
         ]
         inserted: list[str] = []
+        added = 0  # band keys
         announcements = Announcement.__table__
         with self.session.begin() as session:
             # one executemany per run of rows with the same columns: Core compiles the INSERT
@@ -223,13 +302,10 @@ class Repository:
                     )
                     new = session.execute(stmt, list(chunk)).all()
                     inserted.extend(row.url for row in new)
-                    band_rows = [
-                        {"announcement_id": row.id, "key": key}
-                        for row in new
-                        for key in bands.get(row.url, ())
-                    ]
+                    band_rows = [(key, row.id) for row in new for key in bands.get(row.url, ())]
                     if band_rows:
-                        session.execute(self._insert(AnnouncementBand.__table__), band_rows)
+                        self._insert_bands(session, band_rows)
+                        added += len(band_rows)
                     events = [
                         {"announcement_id": row.id, "created_at": now}
                         for row in new
@@ -241,7 +317,70 @@ class Repository:
                             .values(events)
                             .on_conflict_do_nothing(index_elements=["announcement_id"])
                         )
+            if added:
+                self._settle_band_levels(session, added)
         return inserted
+
+    def _settle_band_levels(self, session: Any, added: int) -> None:
+        """Move each band level that outgrew its cap into the level before it, newest first,
+        in the caller's transaction.
+
+        The newest level is counted when the keys this repository added since it last
+        counted could have filled it, and at least every quarter of its cap: other crawls'
+        keys go uncounted in between, so the level may outgrow its cap by a few batches."""
+        cap = BAND_LEVEL_CAPS[NEWEST_BAND_LEVEL]
+        assert cap is not None  # only level 0 is unbounded
+        self._uncounted_keys += added
+        if (
+            self._newest_keys is not None
+            and self._uncounted_keys < cap // 4
+            and self._newest_keys + self._uncounted_keys <= cap
+        ):
+            return
+        for level in range(NEWEST_BAND_LEVEL, 0, -1):
+            cap = BAND_LEVEL_CAPS[level]
+            assert cap is not None
+            size = session.execute(_BAND_LEVEL_SIZE, {"level": level}).scalar_one()
+            if level == NEWEST_BAND_LEVEL:
+                self._newest_keys, self._uncounted_keys = size, 0
+            if size <= cap:
+                return
+            self._move_band_level(session, level)
+            if level == NEWEST_BAND_LEVEL:
+                self._newest_keys = 0
+
+    @retried("move band keys")
+    def move_band_level(self, level: int) -> int:
+        """Move every band key of ``level`` into the level before it now, as a store does
+        when the level outgrows its cap (bench/store.py times it). Returns the keys moved."""
+        if not 0 < level <= NEWEST_BAND_LEVEL:
+            raise ValueError(f"band level {level} has no level before it to move into")
+        with self.session.begin() as session:
+            return self._move_band_level(session, level)
+
+    def _move_band_level(self, session: Any, level: int) -> int:
+        """One UPDATE: the database reads the level in key order and inserts into the bigger
+        level in that order, many keys per index page, where a batch of new keys in a big
+        level would each have dirtied a page of their own (docs/performance.md)."""
+        if self.engine.dialect.name == "postgresql":
+            # one mover at a time; a crawl that waited here moves nothing twice: its UPDATE
+            # sees the rows at their new level
+            session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _BAND_LOCK})
+        started = time.perf_counter()
+        moved: int = session.execute(
+            update(AnnouncementBand)
+            .where(AnnouncementBand.level == level)
+            .values(level=level - 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        logger.info(
+            "moved %d band keys from level %d to level %d in %.1f s",
+            moved,
+            level,
+            level - 1,
+            time.perf_counter() - started,
+        )
+        return moved
 
     def export(
         self,

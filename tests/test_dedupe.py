@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from crawler.dedupe import (
     Deduplicator,
@@ -116,16 +115,6 @@ def test_deduplicator_links_copies_seen_in_the_same_crawl_before_they_are_stored
     assert dedupe.check("http://a/1", REPORT).duplicate_of is None
     assert dedupe.check("http://b/1", COPY).duplicate_of == "http://a/1"
     assert dedupe.check("http://a/2", SISTER).duplicate_of is None
-
-
-def test_band_lookup_uses_the_index(memory_repo: Repository):
-    with memory_repo.engine.connect() as connection:
-        plan = connection.execute(
-            text(
-                "EXPLAIN QUERY PLAN SELECT announcement_id FROM announcement_bands WHERE key IN (1, 2)"
-            )
-        ).all()
-    assert any("ix_announcement_bands_key" in str(row) for row in plan)
 
 
 def test_near_duplicate_candidates_on_each_backend(repo: Repository):

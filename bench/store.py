@@ -233,21 +233,23 @@ def load_postgres(db_url: str, count: int, until: datetime) -> None:
 
 def new_records(count: int, run: int, stored: int) -> list[dict[str, Any]]:
     """Records as the pipelines hand them to dedupe: 10% already stored (same URL), 5%
-    exact copies of a record earlier in the run, 5% near copies (other boilerplate)."""
+    exact copies of a record earlier in the run, 5% near copies (other boilerplate). Each
+    store batch is one portal's, as a crawl's StorePipeline batch is."""
     rng = random.Random(100 + run)
     words = vocabulary(rng)
     records: list[dict[str, Any]] = []
     for i in range(count):
         kind = rng.random()
         body = "\n".join(article_paragraphs(rng, words, i, 450))
-        link = f"http://www.p{i % PORTALS:04d}.gov.cn/new/{run}/{i:06d}.html"
+        portal = f"p{i // GOVWATCH_BATCH_SIZE % PORTALS:04d}"
+        link = f"http://www.{portal}.gov.cn/new/{run}/{i:06d}.html"
         if kind < 0.10:
             link = url(rng.randint(1, stored))
         elif kind < 0.15 and records:
             body = rng.choice(records)["body"]
         elif kind < 0.20 and records:
             body = "【转载】" + rng.choice(records)["body"] + "\n（责任编辑：王明）"
-        records.append({"portal": f"p{i % PORTALS:04d}", "url": link, "body": body})
+        records.append({"portal": portal, "url": link, "body": body})
     return records
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -41,9 +41,13 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 # LSH band keys are kept in levels (storage.models.AnnouncementBand): new keys go to the last
 # level; a level holding more keys than its cap moves, in key order, into the one before it.
-# Level 0 has no cap. Each cap is ten times the next, so a key is rewritten once per level.
-BAND_LEVEL_CAPS = (None, 400_000, 20_000)
-NEWEST_BAND_LEVEL = len(BAND_LEVEL_CAPS) - 1
+# Level 0 has no cap. On SQLite each random key cost a page rewritten in the WAL, and the
+# levels halved the store's time; PostgreSQL's cost is per row, so moving each key twice
+# more cost it more than it saved: one level there (docs/performance.md).
+BAND_LEVEL_CAPS: dict[str, tuple[int | None, ...]] = {
+    "sqlite": (None, 400_000, 20_000),
+    "postgresql": (None,),
+}
 
 EXPORT_FIELDS = (
     "portal",
@@ -98,27 +102,27 @@ class _Lookups:
     candidates: Select[int, str, str, str | None]
 
 
-def _band_matches(dialect: str) -> Select[int, int]:
+def _band_matches(dialect: str, levels: int) -> Select[int, int]:
     """(key, announcement id) of stored band keys among ``keys``, at every level: the primary
     key (level, key, …) serves each pair. PostgreSQL joins the keys unnested from one array
     (its planner spent longer on ``= ANY`` of 500 keys than the index did)."""
     bands = AnnouncementBand
-    levels = bands.level.in_(range(len(BAND_LEVEL_CAPS)))
+    any_level = bands.level.in_(range(levels))
     if dialect != "postgresql":
         return select(bands.key, bands.announcement_id).where(
-            levels, _one_of(bands.key, "keys", BigInteger, dialect)
+            any_level, _one_of(bands.key, "keys", BigInteger, dialect)
         )
     keys = bindparam("keys", type_=postgresql.ARRAY(BigInteger))
     wanted = func.unnest(keys).table_valued("key").render_derived(name="wanted")
     return (
         select(bands.key, bands.announcement_id)
         .select_from(wanted)
-        .join(bands, and_(levels, bands.key == wanted.c.key))
+        .join(bands, and_(any_level, bands.key == wanted.c.key))
     )
 
 
 @cache
-def _lookups(dialect: str) -> _Lookups:
+def _lookups(dialect: str, levels: int) -> _Lookups:
     return _Lookups(
         first_with_fingerprints=select(Announcement.fingerprint, Announcement.url)
         .where(
@@ -126,7 +130,7 @@ def _lookups(dialect: str) -> _Lookups:
             Announcement.duplicate_of.is_(None),
         )
         .order_by(Announcement.id),
-        band_matches=_band_matches(dialect),
+        band_matches=_band_matches(dialect, levels),
         candidates=select(
             Announcement.id, Announcement.url, Announcement.body, Announcement.duplicate_of
         ).where(_one_of(Announcement.id, "ids", Integer, dialect)),
@@ -172,26 +176,36 @@ class Repository:
     def url(self) -> str:
         return safe_url(str(self.engine.url))
 
-    @cached_property
+    @property
+    def band_level_caps(self) -> tuple[int | None, ...]:
+        """This database's band levels' caps, level 0 (no cap) first (BAND_LEVEL_CAPS)."""
+        return BAND_LEVEL_CAPS[self.engine.dialect.name]
+
+    @property
+    def _newest_band_level(self) -> int:
+        return len(self.band_level_caps) - 1
+
+    @property
     def _lookups(self) -> _Lookups:
-        return _lookups(self.engine.dialect.name)
+        return _lookups(self.engine.dialect.name, len(self.band_level_caps))
 
     def _insert_bands(self, session: Any, rows: Sequence[tuple[int, int]]) -> None:
         """New band keys, (key, announcement id) pairs, into the newest level: plain integers
         through the driver, without SQLAlchemy building a parameter dict for each; on
         PostgreSQL one INSERT of two arrays, not a round trip per row (docs/performance.md)."""
         connection = session.connection()
+        newest = self._newest_band_level
         if self.engine.dialect.name == "postgresql":
             keys, ids = zip(*rows, strict=True)
             connection.exec_driver_sql(
                 "INSERT INTO announcement_bands (level, key, announcement_id)"
                 " SELECT %s, k, i FROM unnest(%s::bigint[], %s::integer[]) AS t(k, i)",
-                (NEWEST_BAND_LEVEL, list(keys), list(ids)),
+                (newest, list(keys), list(ids)),
             )
         else:
             connection.exec_driver_sql(
                 "INSERT INTO announcement_bands (level, key, announcement_id) VALUES (?, ?, ?)",
-                [(NEWEST_BAND_LEVEL, key, announcement_id) for key, announcement_id in rows],
+                [(newest, key, announcement_id) for key, announcement_id in rows],
             )
 
     def _insert(self, model: Any) -> Any:
@@ -344,7 +358,10 @@ class Repository:
         The newest level is counted when the keys this repository added since it last
         counted could have filled it, and at least every quarter of its cap: other crawls'
         keys go uncounted in between, so the level may outgrow its cap by a few batches."""
-        cap = BAND_LEVEL_CAPS[NEWEST_BAND_LEVEL]
+        caps, newest = self.band_level_caps, self._newest_band_level
+        if newest == 0:
+            return  # one level, nothing to move
+        cap = caps[newest]
         assert cap is not None  # only level 0 is unbounded
         self._uncounted_keys += added
         if (
@@ -353,23 +370,23 @@ class Repository:
             and self._newest_keys + self._uncounted_keys <= cap
         ):
             return
-        for level in range(NEWEST_BAND_LEVEL, 0, -1):
-            cap = BAND_LEVEL_CAPS[level]
+        for level in range(newest, 0, -1):
+            cap = caps[level]
             assert cap is not None
             size = session.execute(_BAND_LEVEL_SIZE, {"level": level}).scalar_one()
-            if level == NEWEST_BAND_LEVEL:
+            if level == newest:
                 self._newest_keys, self._uncounted_keys = size, 0
             if size <= cap:
                 return
             self._move_band_level(session, level)
-            if level == NEWEST_BAND_LEVEL:
+            if level == newest:
                 self._newest_keys = 0
 
     @retried("move band keys")
     def move_band_level(self, level: int) -> int:
         """Move every band key of ``level`` into the level before it now, as a store does
         when the level outgrows its cap (bench/store.py times it). Returns the keys moved."""
-        if not 0 < level <= NEWEST_BAND_LEVEL:
+        if not 0 < level <= self._newest_band_level:
             raise ValueError(f"band level {level} has no level before it to move into")
         with self.session.begin() as session:
             return self._move_band_level(session, level)

@@ -36,7 +36,7 @@ def level_sizes(repo: Repository) -> Counter[int]:
 def test_levels_move_when_full_and_every_key_is_still_found(
     repo: Repository, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ):
-    monkeypatch.setattr(repository, "BAND_LEVEL_CAPS", (None, 30, 10))
+    monkeypatch.setitem(repository.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 30, 10))
     repo.ensure_portal("a")
     seen: set[int] = set()
     caplog.set_level(logging.INFO, logger="storage.repository")
@@ -57,7 +57,8 @@ def test_levels_move_when_full_and_every_key_is_still_found(
     assert sum(level_sizes(repo).values()) == KEYS * 40
 
 
-def test_a_level_moved_on_demand(repo: Repository):
+def test_a_level_moved_on_demand(repo: Repository, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(repository.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 1000, 100))
     repo.ensure_portal("a")
     repo.add_announcements([record(1), record(2)])
     assert level_sizes(repo) == {2: 2 * KEYS}
@@ -150,7 +151,7 @@ def test_keys_another_crawl_adds_are_counted_in_time(
 ):
     """Each repository counts the newest level at least every quarter of its cap of its own
     keys, so with two writers the level outgrows its cap by at most that much each."""
-    monkeypatch.setattr(repository, "BAND_LEVEL_CAPS", (None, 1000, 40))
+    monkeypatch.setitem(repository.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 1000, 40))
     repo.ensure_portal("a")
     other = Repository.open(db_url)
     try:
@@ -162,3 +163,19 @@ def test_keys_another_crawl_adds_are_counted_in_time(
         assert sizes[1] > 0
     finally:
         other.close()
+
+
+def test_the_default_levels_of_each_backend(repo: Repository):
+    """SQLite keeps three levels; PostgreSQL one (storage.repository.BAND_LEVEL_CAPS)."""
+    repo.ensure_portal("a")
+    repo.add_announcements([record(1)])
+    if repo.engine.dialect.name == "sqlite":
+        assert repo.band_level_caps == (None, 400_000, 20_000)
+        assert level_sizes(repo) == {2: KEYS}
+    else:
+        assert repo.band_level_caps == (None,)
+        assert level_sizes(repo) == {0: KEYS}
+        with pytest.raises(ValueError, match="band level 1"):
+            repo.move_band_level(1)
+    found = repo.near_duplicate_candidates([[103]])
+    assert [[url for url, _, _ in rows] for rows in found] == [["http://a/1"]]

@@ -41,9 +41,9 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 # LSH band keys are kept in levels (storage.models.AnnouncementBand): new keys go to the last
 # level; a level holding more keys than its cap moves, in key order, into the one before it.
-# Level 0 has no cap. On SQLite each random key cost a page rewritten in the WAL, and the
-# levels halved the store's time; PostgreSQL's cost is per row, so moving each key twice
-# more cost it more than it saved: one level there (docs/performance.md).
+# Level 0 has no cap. On SQLite each random key cost a page rewritten in the WAL, and with
+# levels the store took a third less time; PostgreSQL's cost is per row, so moving each key
+# twice more cost it more than it saved: one level there (docs/performance.md).
 BAND_LEVEL_CAPS: dict[str, tuple[int | None, ...]] = {
     "sqlite": (None, 400_000, 20_000),
     "postgresql": (None,),

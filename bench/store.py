@@ -464,7 +464,8 @@ def run(options: Options) -> Result:
             f"{fmt(rate)} records/s",
             f"≥ {fmt(TARGET_RATE)}/s",
             rate >= TARGET_RATE,
-            note=f"dedupe lookups + batched inserts of {GOVWATCH_BATCH_SIZE}, level moves included",
+            note=f"dedupe lookups + batched inserts of {GOVWATCH_BATCH_SIZE}"
+            + (", level moves included" if move else ", one band level"),
         )
         if move:
             result.add(

@@ -76,12 +76,12 @@ class AnnouncementBand(Base):
     """One LSH band key of an announcement's MinHash: near copies share one (migrations 0002, 0005).
 
     crawler.dedupe computes the keys; looking a new body's keys up here finds its candidate
-    copies among a million stored announcements. The keys are kept in levels, like a
-    log-structured merge tree: a new announcement's keys go to the small newest level, and a
-    level that outgrows its cap moves into the next, larger one in key order
-    (``storage.repository.BAND_LEVEL_CAPS``). The primary key leads with the level, so each
-    level is one contiguous run of the index: a batch's random keys dirty a few pages of a
-    small level, not one page each of a big one (docs/performance.md).
+    copies among a million stored announcements. On SQLite the keys are kept in levels, like
+    a log-structured merge tree (PostgreSQL keeps one level): a new announcement's keys go to
+    the small newest level, and a level that outgrows its cap moves into the next, larger one
+    in key order (``storage.repository.BAND_LEVEL_CAPS``). The primary key leads with the
+    level, so each level is one contiguous run of the index: a batch's random keys dirty a
+    few pages of a small level, not one page each of a big one (docs/performance.md).
     """
 
     __tablename__ = "announcement_bands"

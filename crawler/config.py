@@ -27,6 +27,7 @@ class GovwatchSettings:
     portals_path: str
     full: bool
     batch_size: int
+    batch_seconds: float  # the longest an announcement waits for its batch to fill
     max_list_pages: int
     progress_interval: float
     check_articles: int  # >0: `portal check` mode, fetch this many articles of page one
@@ -40,6 +41,7 @@ class GovwatchSettings:
             portals_path=_get(settings, "GOVWATCH_PORTALS"),
             full=settings.getbool("GOVWATCH_FULL"),
             batch_size=max(1, settings.getint("GOVWATCH_BATCH_SIZE")),
+            batch_seconds=max(0.0, settings.getfloat("GOVWATCH_BATCH_SECONDS")),
             max_list_pages=max(1, settings.getint("GOVWATCH_MAX_LIST_PAGES")),
             progress_interval=settings.getfloat("GOVWATCH_PROGRESS_INTERVAL"),
             check_articles=settings.getint("GOVWATCH_CHECK_ARTICLES"),

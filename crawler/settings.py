@@ -106,7 +106,10 @@ GOVWATCH_RENDER_ARTICLES = False  # articles of rendered portals through the bro
 GOVWATCH_DB = "sqlite:///govwatch.db"
 GOVWATCH_PORTALS = "portals.yaml"
 GOVWATCH_FULL = False  # walk every list page (stored articles are still skipped)
-GOVWATCH_BATCH_SIZE = 50  # announcements written per transaction
+# announcements written per transaction: a batch is written when it holds this many, or when
+# its first has waited GOVWATCH_BATCH_SECONDS (a slow portal's few are not held back)
+GOVWATCH_BATCH_SIZE = 500
+GOVWATCH_BATCH_SECONDS = 2.0
 GOVWATCH_MAX_LIST_PAGES = 500  # per list source, per crawl: a bound for endless pagination
 GOVWATCH_PARALLEL_PORTALS = 32  # portals crawled at once by one `govwatch crawl` process
 GOVWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines of a long crawl

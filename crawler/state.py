@@ -131,8 +131,8 @@ class CrawlState:
         url = response.request.url if response.request is not None else response.url
         self.list_pages[url] = (validators, links)
 
-    def article_failed(self) -> None:
-        self.article_failures += 1
+    def article_failed(self, count: int = 1) -> None:
+        self.article_failures += count
 
     def storage_failed(self, error: StorageError) -> None:
         """The database stayed unavailable through its retries: stop this crawl. Its run is

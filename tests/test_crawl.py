@@ -162,6 +162,41 @@ def test_crawl_killed_halfway_loses_and_doubles_nothing(
     assert set(urls) == article_urls(site, STYLE, articles)
 
 
+@pytest.mark.parametrize("batch_seconds", [0.3, 0])
+def test_a_batch_that_does_not_fill_is_written_after_batch_seconds(
+    site: PortalSite, tmp_path: Path, sqlite_url: str, batch_seconds: float
+):
+    """One slow article: with GOVWATCH_BATCH_SECONDS the others are written while it
+    downloads, not held for a batch of 1,000; with 0 everything waits for the crawl's end."""
+    articles = make_articles(12)
+    serve(site, STYLE, articles)
+    slow = f"{STYLE.root}{articles[-1].slug}.html"
+
+    def slow_article(path: str, headers: dict[str, str]):
+        if path == slow:
+            time.sleep(2.5)
+        return None
+
+    site.handlers.append(slow_article)
+    settings = {"GOVWATCH_BATCH_SIZE": 1000, "GOVWATCH_BATCH_SECONDS": batch_seconds}
+    portals = write_portals(
+        tmp_path / "portals.yaml",
+        [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"), settings=settings)],
+    )
+    crawl(portals, sqlite_url)
+    repo = Repository.open(sqlite_url)
+    try:
+        seen = {r["url"]: r["first_seen_at"] for r in repo.export()}
+    finally:
+        repo.close()
+    assert set(seen) == article_urls(site, STYLE, articles)
+    # a batch's records share their first_seen_at
+    if batch_seconds:
+        assert (seen[site.url(slow)] - min(seen.values())).total_seconds() >= 1.0
+    else:
+        assert len(set(seen.values())) == 1
+
+
 def test_gbk_portal_is_decoded_as_gb18030(site: PortalSite, tmp_path: Path, sqlite_url: str):
     style = SiteStyle(per_page=10, pager="next", charset="gb2312")
     articles = make_articles(12)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from scrapy.crawler import Crawler
+from scrapy.utils.reactor import CallLaterOnce
 
 from crawler.dedupe import Deduplicator
 from crawler.items import AnnouncementItem
@@ -15,11 +17,17 @@ logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
+    """Writes announcements in batches: when GOVWATCH_BATCH_SIZE are pending, when the first
+    of them has waited GOVWATCH_BATCH_SECONDS (0: no such bound), and at the crawl's end."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.state = CrawlState.of(crawler)
         self.batch_size = self.state.settings.batch_size
+        self.batch_seconds = self.state.settings.batch_seconds
         self.pending: list[AnnouncementItem] = []
+        self.pending_since = 0.0  # time.monotonic() of the first pending item
+        self.timer = CallLaterOnce(self.flush_if_due)
         self.dedupe = Deduplicator.for_repository(self.state.repo)
 
     @classmethod
@@ -30,7 +38,27 @@ class StorePipeline:
         self.pending.append(item)
         if len(self.pending) >= self.batch_size:
             self.flush()
+        elif len(self.pending) == 1 and self.batch_seconds:
+            self.pending_since = time.monotonic()
+            self.timer.schedule(self.batch_seconds)  # no-op while a check is already due
         return item
+
+    def flush_if_due(self) -> None:
+        """The timer: write the pending batch if its first item has waited long enough,
+        else look again when it will have."""
+        if not self.pending:
+            return
+        waited = time.monotonic() - self.pending_since
+        if waited < self.batch_seconds:
+            self.timer.schedule(self.batch_seconds - waited)
+            return
+        count = len(self.pending)
+        try:
+            self.flush()
+        except Exception:  # from a timer: nothing above it would log it or mark the run
+            name = self.state.portal.name if self.state.portal is not None else "?"
+            logger.exception("portal %s: writing a batch of %d announcements failed", name, count)
+            self.state.article_failed(count)  # a partial run: the next crawl walks again
 
     def flush(self) -> None:
         if not self.pending:
@@ -70,4 +98,5 @@ class StorePipeline:
                 self.crawler.stats.inc_value("govwatch/duplicates")
 
     def close_spider(self) -> None:
+        self.timer.cancel()
         self.flush()

@@ -92,7 +92,8 @@ def refresh_docs(results: Sequence[Result]) -> None:
     text = DOCS.read_text(encoding="utf-8")
     runs = ", ".join(f"{r.name} {str(r.data['finished_at'])[:16]}" for r in results)
     block = (
-        f"{TABLE_START}\nMedians of three runs each (`bench/results/*.json`; runs: {runs}).\n\n"
+        f"{TABLE_START}\nMedians of three runs each, five pairs for throughput"
+        f" (`bench/results/*.json`; runs: {runs}).\n\n"
         f"{markdown(table_rows(results, quick=False))}\n{TABLE_END}"
     )
     pattern = re.compile(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), re.S)

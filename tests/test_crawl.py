@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -10,9 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle, build_feed
+from crawler.items import AnnouncementItem
+from crawler.pipelines.store import StorePipeline
+from crawler.portals import Portal
+from crawler.state import CrawlState
 from storage import Repository
 from tests.support.portal import (
     ROOT,
@@ -195,6 +201,32 @@ def test_a_batch_that_does_not_fill_is_written_after_batch_seconds(
         assert (seen[site.url(slow)] - min(seen.values())).total_seconds() >= 1.0
     else:
         assert len(set(seen.values())) == 1
+
+
+def test_a_batch_the_timer_could_not_write_is_logged_and_makes_the_run_partial(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+):
+    """An unexpected error while the timer writes a batch: nothing above the timer would
+    report it, so the pipeline logs it with the portal and a URL and counts the pages as
+    failed (a partial run: the next crawl walks every list page and fetches them again)."""
+    crawler = get_crawler(settings_dict={"GOVWATCH_DB": sqlite_url, "GOVWATCH_BATCH_SECONDS": 0.5})
+    state = CrawlState.of(crawler)
+    state.open(Portal(name="weibin", start_urls=["http://www.weibin.gov.cn/xwzx/"]))
+    pipeline = StorePipeline(crawler)
+
+    def broken(batch: list[AnnouncementItem]) -> None:
+        raise RuntimeError("a bug in linking")
+
+    pipeline.link = broken  # type: ignore[method-assign]
+    urls = [f"http://www.weibin.gov.cn/xwzx/{i}.html" for i in range(3)]
+    pipeline.pending = [AnnouncementItem(portal="weibin", url=url) for url in urls]
+    pipeline.pending_since = time.monotonic() - 1  # waited past GOVWATCH_BATCH_SECONDS
+    with caplog.at_level(logging.ERROR, logger="crawler.pipelines.store"):
+        pipeline.flush_if_due()
+    assert "portal weibin: writing a batch of 3 announcements (the first " + urls[0] in caplog.text
+    assert "a bug in linking" in caplog.text
+    assert state.article_failures == 3
+    assert pipeline.pending == []
 
 
 def test_gbk_portal_is_decoded_as_gb18030(site: PortalSite, tmp_path: Path, sqlite_url: str):

@@ -52,12 +52,17 @@ class StorePipeline:
         if waited < self.batch_seconds:
             self.timer.schedule(self.batch_seconds - waited)
             return
-        count = len(self.pending)
+        count, first = len(self.pending), self.pending[0].url
         try:
             self.flush()
         except Exception:  # from a timer: nothing above it would log it or mark the run
             name = self.state.portal.name if self.state.portal is not None else "?"
-            logger.exception("portal %s: writing a batch of %d announcements failed", name, count)
+            logger.exception(
+                "portal %s: writing a batch of %d announcements (the first %s) failed",
+                name,
+                count,
+                first,
+            )
             self.state.article_failed(count)  # a partial run: the next crawl walks again
 
     def flush(self) -> None:

@@ -131,6 +131,11 @@ class CrawlState:
         url = response.request.url if response.request is not None else response.url
         self.list_pages[url] = (validators, links)
 
+    @property
+    def portal_name(self) -> str:
+        """The portal's name for log lines ("?" before the spider opened it)."""
+        return self.portal.name if self.portal is not None else "?"
+
     def article_failed(self, count: int = 1) -> None:
         self.article_failures += count
 
@@ -142,10 +147,9 @@ class CrawlState:
         if self.storage_error is not None:
             return
         self.storage_error = str(error)
-        name = self.portal.name if self.portal is not None else "?"
         logger.error(
             "portal %s: %s; stopping this crawl (the next one walks every list page)",
-            name,
+            self.portal_name,
             error,
         )
         engine = self.crawler.engine

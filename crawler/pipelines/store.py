@@ -56,10 +56,9 @@ class StorePipeline:
         try:
             self.flush()
         except Exception:  # from a timer: nothing above it would log it or mark the run
-            name = self.state.portal.name if self.state.portal is not None else "?"
             logger.exception(
                 "portal %s: writing a batch of %d announcements (the first %s) failed",
-                name,
+                self.state.portal_name,
                 count,
                 first,
             )

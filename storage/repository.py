@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Table,
     and_,
     any_,
     bindparam,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from storage.db import connect, migrate, safe_url
@@ -122,6 +124,37 @@ def _band_matches(dialect: str, levels: int) -> Select[int, int]:
 
 
 @cache
+def _insert_new(dialect: str) -> Any:
+    """INSERT announcements whose URL is not stored yet, RETURNING (id, url, duplicate_of)."""
+    table = cast(Table, Announcement.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(table.c.id, table.c.url, table.c.duplicate_of)
+    )
+
+
+@cache
+def _one_row_insert(
+    dialect: Any, names: tuple[str, ...]
+) -> tuple[str, list[tuple[str, Any]]] | None:
+    """The driver's SQL of :func:`_insert_new` for one row of these columns, and each
+    parameter's bind processor (None where the value goes to the driver as it is), as
+    SQLAlchemy would convert them: UTCDateTime to naive UTC, the JSON columns to text.
+    None when the row leaves a column with a default out (StorePipeline's rows have every
+    stored field)."""
+    compiled = _insert_new(dialect.name).values(dict.fromkeys(names)).compile(dialect=dialect)
+    if set(compiled.params) != set(names):
+        return None  # columns left to their defaults, which SQLAlchemy fills in
+    columns = Announcement.__table__.c
+    return compiled.string, [
+        (name, columns[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in compiled.params
+    ]
+
+
+@cache
 def _lookups(dialect: str, levels: int) -> _Lookups:
     return _Lookups(
         first_with_fingerprints=select(Announcement.fingerprint, Announcement.url)
@@ -186,6 +219,18 @@ class Repository:
         return len(self.band_level_caps) - 1
 
     @property
+    def _array_chunk(self) -> int:
+        """Values per lookup bound as one list: PostgreSQL binds one array, of any length;
+        SQLite one parameter each, and it allows 32,766."""
+        return 1 << 30 if self.engine.dialect.name == "postgresql" else CHUNK
+
+    @property
+    def _insert_chunk(self) -> int:
+        """Announcements per INSERT: on SQLite a multi-row INSERT of 100 (of 500 it measured
+        slower); on PostgreSQL a whole batch in one pipelined executemany."""
+        return 1 << 30 if self.engine.dialect.name == "postgresql" else 100
+
+    @property
     def _lookups(self) -> _Lookups:
         return _lookups(self.engine.dialect.name, len(self.band_level_caps))
 
@@ -207,6 +252,49 @@ class Repository:
                 "INSERT INTO announcement_bands (level, key, announcement_id) VALUES (?, ?, ?)",
                 [(newest, key, announcement_id) for key, announcement_id in rows],
             )
+
+    def _insert_new_announcements(
+        self, session: Any, rows: list[dict[str, Any]]
+    ) -> Sequence[tuple[int, str, str | None]]:
+        """Insert announcements (rows with the same columns) whose URL is not stored yet;
+        (id, url, duplicate_of) of each one inserted.
+
+        SQLite: SQLAlchemy's executemany of a multi-row INSERT. PostgreSQL: psycopg's
+        executemany of the one-row INSERT, pipelined, each row's RETURNING read back. The
+        multi-row INSERT of 100 rows is a 55 KB statement that psycopg re-parses for every
+        call (it caches statements of at most 4 KB and 50 parameters): ~8 ms per 100 rows, more
+        than the server spent inserting them (docs/performance.md)."""
+        dialect = self.engine.dialect
+        one_row = _one_row_insert(dialect, tuple(rows[0])) if dialect.name == "postgresql" else None
+        if one_row is None:
+            stmt = _insert_new(dialect.name)
+            return [(id_, url, dup) for id_, url, dup in session.execute(stmt, rows)]
+        sql, processors = one_row
+        params = [
+            {name: process(row[name]) if process else row[name] for name, process in processors}
+            for row in rows
+        ]
+        connection = session.connection()
+        driver = connection.connection.dbapi_connection
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(sql, params, returning=True)
+            new: list[tuple[int, str, str | None]] = []
+            while True:
+                new.extend(cursor.fetchall())
+                if not cursor.nextset():
+                    return new
+        except dialect.loaded_dbapi.Error as exc:
+            # raised as SQLAlchemy raises a driver's error, a lost connection invalidated, so
+            # storage.retry tries the batch again on a new one
+            lost = dialect.is_disconnect(exc, driver, cursor)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(
+                sql, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost
+            ) from exc
+        finally:
+            cursor.close()
 
     def _insert(self, model: Any) -> Any:
         """An INSERT of a mapped class or a table in the dialect that has ON CONFLICT."""
@@ -251,7 +339,7 @@ class Repository:
         wanted = list(dict.fromkeys(fingerprints))
         found: dict[str, str] = {}
         with self.session() as session:
-            for chunk in _chunks(wanted):
+            for chunk in _chunks(wanted, self._array_chunk):
                 rows = session.execute(
                     self._lookups.first_with_fingerprints, {"fingerprints": list(chunk)}
                 )
@@ -276,7 +364,7 @@ class Repository:
         chosen: list[list[int]] = []
         rows: dict[int, tuple[str, str, str | None]] = {}
         with self.session() as session:
-            for chunk in _chunks(wanted):
+            for chunk in _chunks(wanted, self._array_chunk):
                 for key, announcement_id in session.execute(
                     self._lookups.band_matches, {"keys": list(chunk)}
                 ):
@@ -314,32 +402,22 @@ class Repository:
         ]
         inserted: list[str] = []
         added = 0  # band keys
-        announcements = Announcement.__table__
         with self.session.begin() as session:
-            # one executemany per run of rows with the same columns: Core compiles the INSERT
-            # for the first row's keys (records normally all have every stored field)
+            # one executemany per run of rows with the same columns: the INSERT is compiled
+            # for the first row's keys (records normally all have every stored field), on the
+            # table, not the mapped class: the ORM's bulk path costs more than the SQL
             for _, same in itertools.groupby(rows, key=lambda row: row.keys()):
-                for chunk in _chunks(list(same), 100):
-                    # executemany ("insertmanyvalues"): one cached statement, not one multi-row
-                    # VALUES compiled afresh for every batch; on the tables, not the mapped
-                    # classes: the ORM's bulk path costs more than the SQL (docs/performance.md)
-                    stmt = (
-                        self._insert(announcements)
-                        .on_conflict_do_nothing(index_elements=["url"])
-                        .returning(
-                            announcements.c.id, announcements.c.url, announcements.c.duplicate_of
-                        )
-                    )
-                    new = session.execute(stmt, list(chunk)).all()
-                    inserted.extend(row.url for row in new)
-                    band_rows = [(key, row.id) for row in new for key in bands.get(row.url, ())]
+                for chunk in _chunks(list(same), self._insert_chunk):
+                    new = self._insert_new_announcements(session, list(chunk))
+                    inserted.extend(url for _, url, _ in new)
+                    band_rows = [(key, id_) for id_, url, _ in new for key in bands.get(url, ())]
                     if band_rows:
                         self._insert_bands(session, band_rows)
                         added += len(band_rows)
                     events = [
-                        {"announcement_id": row.id, "created_at": now}
-                        for row in new
-                        if enqueue_alerts and row.duplicate_of is None
+                        {"announcement_id": id_, "created_at": now}
+                        for id_, _, duplicate_of in new
+                        if enqueue_alerts and duplicate_of is None
                     ]
                     if events:
                         session.execute(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from storage import Repository
 from storage.repository import EXPORT_FIELDS, Validators
@@ -118,3 +120,40 @@ def test_first_with_fingerprint_ignores_copies(repo: Repository):
     found = repo.first_with_fingerprints(["f" * 40, "0" * 40, "e" * 40, "f" * 40])
     assert found == {"f" * 40: "http://a.cn/1", "e" * 40: "http://c.cn/1"}
     assert repo.first_with_fingerprints([]) == {}
+
+
+def test_a_batch_with_an_unknown_portal_fails_whole_as_sqlalchemy_raises_it(repo: Repository):
+    repo.ensure_portal("weibin")
+    batch = [record("http://x.cn/1.html"), record("http://x.cn/2.html", portal="nowhere")]
+    with pytest.raises(IntegrityError):
+        repo.add_announcements(batch)
+    assert repo.count() == 0
+    assert repo.add_announcements(batch[:1]) == ["http://x.cn/1.html"]
+
+
+def test_a_connection_lost_mid_insert_is_retried_and_stores_each_row_once(pg_url: str):
+    """PostgreSQL: the server ends the session in the middle of a batch's INSERT (a trigger
+    that terminates its own backend once: sequences are not rolled back); the repository
+    writes the batch again on a new connection."""
+    repo = Repository.open(pg_url)
+    try:
+        repo.ensure_portal("weibin")
+        with repo.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE SEQUENCE cuts")
+            connection.exec_driver_sql(
+                "CREATE FUNCTION cut() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " IF NEW.url LIKE '%%/7.html' AND nextval('cuts') = 1 THEN"
+                " PERFORM pg_terminate_backend(pg_backend_pid()); END IF;"
+                " RETURN NEW; END $$"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER cut BEFORE INSERT ON announcements"
+                " FOR EACH ROW EXECUTE FUNCTION cut()"
+            )
+        urls = [f"http://x.cn/{i}.html" for i in range(20)]
+        assert sorted(repo.add_announcements([record(u) for u in urls])) == sorted(urls)
+        assert repo.count() == 20
+        with repo.engine.connect() as connection:  # the trigger did fire
+            assert connection.exec_driver_sql("SELECT last_value FROM cuts").scalar() == 2
+    finally:
+        repo.close()

@@ -63,8 +63,9 @@ class Announcement(Base):
     location: Mapped[str | None] = mapped_column(String(400))
     meeting_form: Mapped[str | None] = mapped_column(String(100))
     attachments: Mapped[list[str]] = mapped_column(default=list)
-    # sha1 of the normalised body (None when too short to compare): exact copies share it
-    fingerprint: Mapped[str | None] = mapped_column(String(40), index=True)
+    # sha1 of the normalised body (None when too short to compare): exact copies share it.
+    # Found through its key in the band levels, not an index of its own (migration 0006)
+    fingerprint: Mapped[str | None] = mapped_column(String(40))
     # 64-bit simhash of the body's shingles, stored signed; near copies differ in a few bits
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of: Mapped[str | None] = mapped_column(String(2048))
@@ -73,10 +74,12 @@ class Announcement(Base):
 
 
 class AnnouncementBand(Base):
-    """One LSH band key of an announcement's MinHash: near copies share one (migrations 0002, 0005).
+    """One LSH band key of an announcement's MinHash, near copies share one, or the key of its
+    content fingerprint, exact copies share it (migrations 0002, 0005, 0006).
 
-    crawler.dedupe computes the keys; looking a new body's keys up here finds its candidate
-    copies among a million stored announcements. On SQLite the keys are kept in levels, like
+    crawler.dedupe computes the band keys, storage.repository.fingerprint_key the other;
+    looking a new body's keys up here finds its candidate copies among a million stored
+    announcements. On SQLite the keys are kept in levels, like
     a log-structured merge tree (PostgreSQL keeps one level): a new announcement's keys go to
     the small newest level, and a level that outgrows its cap moves into the next, larger one
     in key order (``storage.repository.BAND_LEVEL_CAPS``). The primary key leads with the

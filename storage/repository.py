@@ -18,7 +18,6 @@ from sqlalchemy import (
     Engine,
     Integer,
     Select,
-    String,
     Table,
     and_,
     any_,
@@ -154,15 +153,38 @@ def _one_row_insert(
     ]
 
 
+def fingerprint_key(fingerprint: str) -> int:
+    """The key a content fingerprint (sha1 hex) is kept under with the band keys: its first
+    64 bits, signed. On PostgreSQL ``('x' || left(fingerprint, 16))::bit(64)::bigint``."""
+    return int.from_bytes(bytes.fromhex(fingerprint[:16]), "big", signed=True)
+
+
+def _level_keys(record: Mapping[str, Any]) -> list[int]:
+    """A record's keys in the band levels: its near-duplicate LSH band keys (crawler.dedupe,
+    as "bands") and its fingerprint's key, which finds exact copies."""
+    keys = list(record.get("bands") or ())
+    if record.get("fingerprint"):
+        keys.append(fingerprint_key(record["fingerprint"]))
+    return list(dict.fromkeys(keys))
+
+
+def _fingerprint_matches(dialect: str, levels: int) -> Select[str | None, str]:
+    """(fingerprint, url) of announcements that are not copies whose fingerprint key is among
+    ``keys``, earliest first: the band levels' primary key finds them (migration 0006), then
+    each row by its id; the caller compares the whole fingerprint."""
+    matches = _band_matches(dialect, levels).subquery()
+    return (
+        select(Announcement.fingerprint, Announcement.url)
+        .join(matches, Announcement.id == matches.c.announcement_id)
+        .where(Announcement.duplicate_of.is_(None))
+        .order_by(Announcement.id)
+    )
+
+
 @cache
 def _lookups(dialect: str, levels: int) -> _Lookups:
     return _Lookups(
-        first_with_fingerprints=select(Announcement.fingerprint, Announcement.url)
-        .where(
-            _one_of(Announcement.fingerprint, "fingerprints", String, dialect),
-            Announcement.duplicate_of.is_(None),
-        )
-        .order_by(Announcement.id),
+        first_with_fingerprints=_fingerprint_matches(dialect, levels),
         band_matches=_band_matches(dialect, levels),
         candidates=select(
             Announcement.id, Announcement.url, Announcement.body, Announcement.duplicate_of
@@ -335,16 +357,16 @@ class Repository:
     @retried("look up fingerprints")
     def first_with_fingerprints(self, fingerprints: Iterable[str]) -> dict[str, str]:
         """For each stored content fingerprint among ``fingerprints``, the URL of its earliest
-        announcement that is not itself a copy. One indexed lookup per CHUNK fingerprints."""
-        wanted = list(dict.fromkeys(fingerprints))
+        announcement that is not itself a copy. One indexed lookup per CHUNK fingerprints,
+        through their keys in the band levels (:func:`fingerprint_key`)."""
+        wanted = set(fingerprints)
+        keys = list({fingerprint_key(digest) for digest in wanted})
         found: dict[str, str] = {}
         with self.session() as session:
-            for chunk in _chunks(wanted, self._array_chunk):
-                rows = session.execute(
-                    self._lookups.first_with_fingerprints, {"fingerprints": list(chunk)}
-                )
+            for chunk in _chunks(keys, self._array_chunk):
+                rows = session.execute(self._lookups.first_with_fingerprints, {"keys": list(chunk)})
                 for digest, url in rows:
-                    if digest is not None:  # the lookup's IN excludes NULL; for the type
+                    if digest in wanted:  # not another body whose first 64 bits are the same
                         found.setdefault(digest, url)
         return found
 
@@ -392,10 +414,7 @@ class Repository:
         if not records:
             return []
         now = utcnow()
-        # "bands": near-duplicate LSH keys (crawler.dedupe), stored in their own indexed table
-        bands = {
-            record["url"]: list(dict.fromkeys(record.get("bands") or ())) for record in records
-        }
+        bands = {record["url"]: _level_keys(record) for record in records}
         rows = [
             {"first_seen_at": now, **{k: v for k, v in record.items() if k != "bands"}}
             for record in records

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from crawler.extract.dates import to_date
+from crawler.extract.dates import now_shanghai, to_date
 from crawler.extract.patterns import (
     ATTEND_EN,
     ATTEND_ZH,
@@ -56,6 +56,7 @@ from crawler.extract.scan import Scanner
 logger = logging.getLogger(__name__)
 
 LEAD_CHARS = 400  # the meeting's date is told in the first sentences
+MAX_AHEAD = timedelta(days=366)  # a notice announces a meeting a year ahead at most
 LEAD_SENTENCES = 3
 FACT_CHARS = 3000  # people are named near the top and in the closing lines ("XX主持会议");
 TAIL_CHARS = 2500  # the middle of a long speech is not read
@@ -257,24 +258,27 @@ def meeting_date(
     chinese = is_chinese(body[:200] or title or "")
     if upcoming is None:
         upcoming = bool(_UPCOMING.search((title or "") + body[:LEAD_CHARS]))
+    today = now_shanghai().date()
     reference = to_date(published)
-    if reference is None:  # no publish date: the newest year the text names, if any
+    if reference is None:  # no publish date: the newest year the text names, if any, not
+        # one still to come ("2030年远景目标")
         years = [int(y) for y in _YEAR.findall((title or "") + " " + body[:LEAD_CHARS])]
-        reference = date(max(years), 12, 31) if years else None
+        reference = min(date(max(years), 12, 31), today) if years else None
+    told = None
     label = _TIME_LABEL.search(body)
     if label is not None:
         told = _first_day(body[label.end() : label.end() + 40], chinese)
-        if told is not None:
-            return _resolve(*told, reference, upcoming)
-    for sentence in _sentences(body[:LEAD_CHARS], chinese)[:LEAD_SENTENCES]:
-        told = _first_day(sentence, chinese)
-        if told is not None:
-            return _resolve(*told, reference, upcoming)
-    if title:
+    if told is None:
+        for sentence in _sentences(body[:LEAD_CHARS], chinese)[:LEAD_SENTENCES]:
+            told = _first_day(sentence, chinese)
+            if told is not None:
+                break
+    if told is None and title:
         told = _first_day(title, chinese)
-        if told is not None:
-            return _resolve(*told, reference, upcoming)
-    return None
+    if told is None:
+        return None
+    value = _resolve(*told, reference, upcoming)
+    return value if value is None or value <= today + MAX_AHEAD else None
 
 
 # -- people ----------------------------------------------------------------------------

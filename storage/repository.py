@@ -285,7 +285,8 @@ class Repository:
         executemany of the one-row INSERT, pipelined, each row's RETURNING read back. The
         multi-row INSERT of 100 rows is a 55 KB statement that psycopg re-parses for every
         call (it caches statements of at most 4 KB and 50 parameters): ~8 ms per 100 rows, more
-        than the server spent inserting them (docs/performance.md)."""
+        than the server spent inserting them (docs/performance.md). That path runs on the
+        driver's cursor: SQLAlchemy's cursor events do not see it."""
         dialect = self.engine.dialect
         one_row = _one_row_insert(dialect, tuple(rows[0])) if dialect.name == "postgresql" else None
         if one_row is None:

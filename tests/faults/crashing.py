@@ -50,10 +50,15 @@ def install(stage: str, batch: int) -> None:
     armed: list[str] = []  # the URLs of the batch being written, while it is the target
     committing: list[str] = []  # set while the target batch's transaction commits
 
-    @event.listens_for(Engine, "after_cursor_execute")
-    def count_inserts(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO ANNOUNCEMENTS"):
-            conn.info[INSERTS] = conn.info.get(INSERTS, 0) + 1
+    original_insert = Repository._insert_new_announcements
+
+    def count_inserts(self: Repository, session: Any, rows: list[dict[str, Any]]) -> Any:
+        # counted here, not by a cursor event: on PostgreSQL the rows go through the
+        # driver's executemany, which SQLAlchemy's cursor events do not see
+        new = original_insert(self, session, rows)
+        info = session.connection().info
+        info[INSERTS] = info.get(INSERTS, 0) + 1
+        return new
 
     @event.listens_for(Engine, "commit")
     def before_commit(conn: Connection) -> None:
@@ -84,6 +89,7 @@ def install(stage: str, batch: int) -> None:
             armed.clear()
 
     Repository.add_announcements = add_announcements  # type: ignore[method-assign]
+    Repository._insert_new_announcements = count_inserts  # type: ignore[method-assign]
     DefaultDialect.do_commit = do_commit  # type: ignore[method-assign]
 
 

@@ -55,16 +55,46 @@ def _heading_before(element: lxml_html.HtmlElement) -> str:
     return text if len(text) <= 30 else ""
 
 
-def _is_noise(element: lxml_html.HtmlElement) -> bool:
-    """True when the element sits in a nav, sidebar, footer or a "最新发布"-style block."""
-    for depth, node in enumerate(element.iterancestors()):
-        if node.tag in ("body", "html"):
-            return False
-        if node.tag in NOISE_TAGS or any(NOISE_TOKEN.match(t) for t in _tokens(node)):
+class _NoiseCheck:
+    """Whether a link sits in a nav, sidebar, footer or a "最新发布"-style block, judged for
+    one page: each ancestor is judged once, not once for every link below it (a list page's
+    links share their ancestors, and a heading's text is read from its whole subtree)."""
+
+    HEADING_DEPTH = 4  # ancestors of a link whose preceding heading is read
+
+    def __init__(self) -> None:
+        self._marked: dict[lxml_html.HtmlElement, bool] = {}  # it or an ancestor is noise
+        self._headed: dict[lxml_html.HtmlElement, bool] = {}  # a noise heading precedes it
+
+    def __call__(self, element: lxml_html.HtmlElement) -> bool:
+        parent = element.getparent()
+        if self._marked_up(parent):
             return True
-        if depth < 4 and any(word in _heading_before(node) for word in NOISE_HEADINGS):
-            return True
-    return False
+        node = parent
+        for _ in range(self.HEADING_DEPTH):
+            if node is None or node.tag in ("body", "html"):
+                return False
+            if node not in self._headed:
+                heading = _heading_before(node)
+                self._headed[node] = any(word in heading for word in NOISE_HEADINGS)
+            if self._headed[node]:
+                return True
+            node = node.getparent()
+        return False
+
+    def _marked_up(self, node: lxml_html.HtmlElement | None) -> bool:
+        """``node`` or an ancestor below <body> is a noise tag or has a noise class or id."""
+        chain = []
+        while node is not None and node.tag not in ("body", "html") and node not in self._marked:
+            chain.append(node)
+            node = node.getparent()
+        marked = node is not None and self._marked.get(node, False)
+        for element in reversed(chain):
+            marked = marked or (
+                element.tag in NOISE_TAGS or any(NOISE_TOKEN.match(t) for t in _tokens(element))
+            )
+            self._marked[element] = marked
+        return marked
 
 
 def _row(anchor: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
@@ -96,9 +126,10 @@ def detect_links(sel: Selector, base_url: str) -> list[ListLink]:
     root = sel.root
     if not hasattr(root, "iter"):
         return []
+    is_noise = _NoiseCheck()
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
-        if not href or NON_ARTICLE_HREF.search(href) or _is_noise(anchor):
+        if not href or NON_ARTICLE_HREF.search(href) or is_noise(anchor):
             continue
         row = _row(anchor)
         container = row.getparent() if row.getparent() is not None else row

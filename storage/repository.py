@@ -18,6 +18,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     Select,
+    String,
     Table,
     and_,
     any_,
@@ -95,9 +96,11 @@ def _one_of(column: Any, name: str, item_type: Any, dialect: str) -> Any:
 
 @dataclass(frozen=True)
 class _Lookups:
-    """Dedupe's lookups for a whole store batch, built once per dialect: constructing a
-    statement and its cache key on every call cost more than the query (docs/performance.md)."""
+    """The crawl's lookups (a list page's stored URLs, dedupe's for a whole store batch),
+    built once per dialect: constructing a statement and its cache key on every call cost
+    more than the query (docs/performance.md)."""
 
+    known: Select[str]
     first_with_fingerprints: Select[str | None, str]
     band_matches: Select[int, int]
     candidates: Select[int, str, str, str | None]
@@ -184,6 +187,7 @@ def _fingerprint_matches(dialect: str, levels: int) -> Select[str | None, str]:
 @cache
 def _lookups(dialect: str, levels: int) -> _Lookups:
     return _Lookups(
+        known=select(Announcement.url).where(_one_of(Announcement.url, "urls", String, dialect)),
         first_with_fingerprints=_fingerprint_matches(dialect, levels),
         band_matches=_band_matches(dialect, levels),
         candidates=select(
@@ -349,10 +353,11 @@ class Repository:
         """The subset of ``urls`` already stored."""
         wanted = list(dict.fromkeys(urls))
         found: set[str] = set()
-        with self.session() as session:
-            for chunk in _chunks(wanted):
-                rows = session.scalars(select(Announcement.url).where(Announcement.url.in_(chunk)))
-                found.update(rows)
+        with self.engine.connect() as connection:  # one query per list page: Core, no session
+            for chunk in _chunks(wanted, self._array_chunk):
+                found.update(
+                    connection.execute(self._lookups.known, {"urls": list(chunk)}).scalars()
+                )
         return found
 
     @retried("look up fingerprints")

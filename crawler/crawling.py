@@ -43,6 +43,13 @@ def project_settings(**overrides: Any) -> Settings:
     return settings
 
 
+def scrapy_log_level(settings: Settings) -> None:
+    """Give Scrapy's loggers the run's LOG_LEVEL. Scrapy's logging setup (run by
+    CrawlerProcess) sets them to DEBUG whatever LOG_LEVEL says, leaving it to the handlers,
+    so every page made two debug records ("Crawled", "Scraped from") for them to drop."""
+    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
+
+
 def crawl(
     portals: Sequence[Portal],
     settings: Settings,
@@ -57,6 +64,7 @@ def crawl(
     starts (to connect signals, say).
     """
     process = CrawlerProcess(settings)
+    scrapy_log_level(settings)
     parallel = max(1, settings.getint("GOVWATCH_PARALLEL_PORTALS", 32))
     waiting = iter(portals)
     crawlers: list[Crawler] = []

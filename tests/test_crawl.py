@@ -300,3 +300,23 @@ def test_portal_encoding_override(site: PortalSite, tmp_path: Path, sqlite_url: 
     crawl(portals, sqlite_url)
     titles = {r["title"] for r in Repository.open(sqlite_url).export()}
     assert titles == {a.title for a in articles}
+
+
+@pytest.mark.parametrize(("level", "debug"), [("INFO", False), ("DEBUG", True)])
+def test_scrapy_makes_no_debug_records_below_the_log_level(level: str, debug: bool):
+    from logging.config import dictConfig
+
+    from scrapy.utils.log import DEFAULT_LOGGING
+
+    from crawler.crawling import project_settings, scrapy_log_level
+
+    loggers = [logging.getLogger(name) for name in DEFAULT_LOGGING["loggers"]]
+    saved = [logger.level for logger in loggers]
+    try:
+        dictConfig(DEFAULT_LOGGING)  # as CrawlerProcess does: Scrapy's loggers at DEBUG
+        scrapy_log_level(project_settings(LOG_LEVEL=level))
+        assert logging.getLogger("scrapy.core.engine").isEnabledFor(logging.DEBUG) is debug
+        assert logging.getLogger("scrapy.core.scraper").isEnabledFor(logging.INFO)
+    finally:
+        for logger, saved_level in zip(loggers, saved, strict=True):
+            logger.setLevel(saved_level)

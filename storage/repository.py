@@ -125,13 +125,21 @@ def _band_matches(dialect: str, levels: int) -> Select[int, int]:
     )
 
 
+def _dialect_insert(dialect: str, model: Any) -> Any:
+    """An INSERT of a mapped class or a table in the dialect's own form, which has ON CONFLICT."""
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise StorageUnavailable(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+
+
 @cache
 def _insert_new(dialect: str) -> Any:
     """INSERT announcements whose URL is not stored yet, RETURNING (id, url, duplicate_of)."""
     table = cast(Table, Announcement.__table__)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(table)
+        _dialect_insert(dialect, table)
         .on_conflict_do_nothing(index_elements=["url"])
         .returning(table.c.id, table.c.url, table.c.duplicate_of)
     )
@@ -325,12 +333,7 @@ class Repository:
 
     def _insert(self, model: Any) -> Any:
         """An INSERT of a mapped class or a table in the dialect that has ON CONFLICT."""
-        dialect = self.engine.dialect.name
-        if dialect == "postgresql":
-            return postgresql.insert(model)
-        if dialect == "sqlite":
-            return sqlite.insert(model)
-        raise StorageUnavailable(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+        return _dialect_insert(self.engine.dialect.name, model)
 
     # -- portals ---------------------------------------------------------------
 

@@ -1,12 +1,15 @@
-"""Downloader middlewares: the portal's origins (nothing fetched outside them) and page encodings."""
+"""Downloader middlewares: the portal's origins (nothing fetched outside them), page
+encodings, and meta refreshes looked for only where one can be."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from charset_normalizer import from_bytes
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 
@@ -14,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 # More than this share of U+FFFD after decoding means the declared charset lied.
 MAX_REPLACEMENT_SHARE = 0.01
+
+# Scrapy reads a meta refresh from a page's first 4,096 characters
+META_REFRESH_SPAN = 4096
+_REFRESH = re.compile("refresh", re.IGNORECASE)
 
 
 def _canonical_encoding(name: str) -> str:
@@ -88,3 +95,21 @@ class EncodingMiddleware:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govwatch/encoding_detected")
         return response.replace(encoding=encoding)
+
+
+class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, for pages whose head says "refresh" at all.
+
+    Scrapy parses every HTML page's first 4,096 characters for ``<meta http-equiv=refresh>``
+    (the base URL, comments and scripts removed first); a page without the word in that span
+    has no meta refresh to find, and most pages have none.
+    """
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Request | Response:
+        if isinstance(response, TextResponse) and not _REFRESH.search(
+            response.text, 0, META_REFRESH_SPAN
+        ):
+            return response
+        return super().process_response(request, response)

@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     # OriginGuard refuses everything outside the portal's hosts and ports (stricter)
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # portals are public
+    # Scrapy's, looking only at pages that say "refresh" (crawler.middlewares)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
     "crawler.middlewares.EncodingMiddleware": 590,
     "crawler.rendering.middleware.RenderingMiddleware": 595,
     # Scrapy's cookie middleware, also keeping the cookies Chromium earned on a challenge
@@ -55,6 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     # no DEPTH_LIMIT: list pages are bounded by GOVWATCH_MAX_LIST_PAGES, articles link nowhere
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    # a development lint (meta keys copied from response.meta), a turn for every output
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 # clean → extract → classify → sign (crawler.analysis), then dedupe's links and the store
@@ -62,6 +67,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.analyse.AnalysePipeline": 100,
     "crawler.pipelines.store.StorePipeline": 500,
 }
+
+# Scrapy's in-memory stats without a deprecation wrapper around every call (crawler.stats)
+STATS_CLASS = "crawler.stats.CrawlStats"
 
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,

@@ -320,3 +320,31 @@ def test_scrapy_makes_no_debug_records_below_the_log_level(level: str, debug: bo
     finally:
         for logger, saved_level in zip(loggers, saved, strict=True):
             logger.setLevel(saved_level)
+
+
+def test_the_crawl_stats_are_scrapys_without_the_per_call_wrapper():
+    from types import SimpleNamespace
+
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.misc import load_object
+
+    from crawler.crawling import project_settings
+
+    settings = project_settings()
+    stats_class = load_object(settings["STATS_CLASS"])
+    assert issubclass(stats_class, MemoryStatsCollector)
+    stats = stats_class(SimpleNamespace(settings=settings))
+    stats.inc_value("pages")
+    stats.inc_value("pages", 2)
+    stats.inc_value("bytes", 10, start=5)
+    stats.max_value("peak", 3)
+    stats.max_value("peak", 1)
+    stats.min_value("low", 3)
+    stats.min_value("low", 1)
+    stats.set_value("reason", "finished")
+    stats.inc_value("old", spider=None)  # the deprecated argument is still taken
+    assert stats.get_stats() == {
+        "pages": 3, "bytes": 15, "peak": 3, "low": 1, "reason": "finished", "old": 1
+    }  # fmt: skip
+    assert stats.get_value("missing", 0) == 0
+    assert "_cached_inc_value" not in vars(stats)  # no wrapper was made

@@ -195,3 +195,36 @@ def test_a_link_listed_twice_is_no_failure(site: PortalSite, tmp_path: Path, sql
     result = crawl(portals, sqlite_url)
     assert "failed" not in result.stderr
     assert last_run(sqlite_url).status == "finished" and len(stored(sqlite_url)) == 12
+
+
+def refresh_page(target: str) -> str:
+    return (
+        "<html><head><title>跳转</title>"
+        f'<meta http-equiv="Refresh" content="0; url={target}"></head><body></body></html>'
+    )
+
+
+def test_a_meta_refresh_is_followed_and_a_refresh_loop_is_bounded(bad_portal, sqlite_url):
+    site, articles, setup = bad_portal
+    site.put("/moved/a0002.html", site.pages[article(2)].body)
+    site.put(article(2), refresh_page("/moved/a0002.html"))
+    site.put(article(3), refresh_page("/r/a"))
+    site.put("/r/a", refresh_page("/r/b"))
+    site.put("/r/b", refresh_page("/r/a"))
+    result = crawl(setup(), sqlite_url)
+    records = {r["url"]: r for r in Repository.open(sqlite_url).export()}
+    # stored under the URL its list gave, with the page the refresh led to
+    assert records[site.url(article(2))]["title"] == articles[2].title
+    assert len(site.hits_for("/moved/")) == 1
+    assert site.url(article(3)) not in records and len(records) == 9
+    assert len(site.hits_for("/r/")) <= 6 and site.url(article(3)) in result.stderr
+
+
+def test_a_refresh_past_the_pages_head_is_not_followed(bad_portal, sqlite_url):
+    site, _, setup = bad_portal
+    body = site.pages[article(4)].body.decode()
+    # Scrapy reads a meta refresh in a page's first 4,096 characters only
+    late = '<meta http-equiv="refresh" content="0; url=/elsewhere.html">'
+    site.put(article(4), body.replace("</body>", "<!--" + "x" * 5000 + "-->" + late + "</body>"))
+    crawl(setup(), sqlite_url)
+    assert site.hits_for("/elsewhere") == [] and len(stored(sqlite_url)) == 10

@@ -152,7 +152,9 @@ def detect_links(sel: Selector, base_url: str) -> list[ListLink]:
 def _unique(links: list[ListLink]) -> list[ListLink]:
     seen: dict[str, ListLink] = {}
     for link in links:
-        seen.setdefault(canonical(link.url), ListLink(canonical(link.url), link.text, link.date))
+        url = canonical(link.url)
+        if url not in seen:
+            seen[url] = ListLink(url, link.text, link.date)
     return list(seen.values())
 
 

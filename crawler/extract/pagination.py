@@ -39,12 +39,19 @@ def _with_param(url: str, key: str, value: int) -> str:
 
 def text_next(sel: Selector, url: str) -> str | None:
     """A link labelled 下一页 / next / » (or rel=next) that goes somewhere else."""
-    candidates = sel.xpath("//a[@href]")
-    for anchor in candidates:
-        text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split()).lower()
-        rel = (anchor.attrib.get("rel") or "").lower()
+    root = sel.root
+    if not hasattr(root, "iter"):
+        return None
+    # lxml's own walk: the same anchors and text nodes as //a[@href] and .//text(), without
+    # a Selector made for each
+    for anchor in root.iter("a"):
+        href = anchor.get("href")
+        if href is None:
+            continue
+        text = " ".join(" ".join(anchor.itertext()).split()).lower()
+        rel = (anchor.get("rel") or "").lower()
         if text in NEXT_PAGE_TEXTS or "next" in rel.split():
-            href = anchor.attrib["href"].strip()
+            href = href.strip()
             if href and not NON_ARTICLE_HREF.search(href):
                 target = urljoin(url, href)
                 if target.split("#")[0] != url.split("#")[0]:

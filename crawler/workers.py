@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar, cast
@@ -25,11 +26,16 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# calls queued or running per worker before :attr:`Workers.busy`: enough to keep a worker
-# fed between two turns of the crawl's event loop, few enough that a busy pool does not
-# hold pages back from a caller who can analyse them itself (and that the calls fit in the
-# socket's buffer: ~25 KB a page, so writing one never waits for the worker)
-QUEUED_PER_WORKER = 8
+# calls written to a worker's socket and not yet answered: enough to keep it fed between two
+# turns of the crawl's event loop, few enough to fit in the socket's buffer (~25 KB a page),
+# so writing one never waits for the worker; more wait in the worker's backlog, and each
+# answer read sends the next
+IN_PIPE_PER_WORKER = 8
+# calls held per worker (written or waiting) before :attr:`Workers.busy`. Pages come in
+# bursts (a list page's twenty articles at once): the crawl's process, the busier of the two,
+# should not analyse a page itself while its worker will soon be idle; past this many, the
+# workers are the slower side and the caller helps (docs/performance.md)
+QUEUED_PER_WORKER = 48
 
 
 class WorkerDied(RuntimeError):
@@ -73,23 +79,40 @@ class _Worker:
         theirs.close()
         self.connection = ours
         self.loop = loop
+        # every call held, written or not, until it is answered
         self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.written = 0  # of them, written to the socket
+        self.backlog: deque[tuple[int, Callable[..., Any], tuple[Any, ...]]] = deque()
         loop.add_reader(ours.fileno(), self._answers)
 
     def call(self, call_id: int, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         future = self.loop.create_future()
         self.pending[call_id] = future
+        self.backlog.append((call_id, func, args))
         try:
-            self.connection.send((call_id, func, args))
-        except OSError as exc:  # it died before we wrote: the reader sees it too
+            self._write()
+        except OSError as exc:  # it died before we wrote: this call raises, the rest fail
             self.pending.pop(call_id, None)
+            self._died()
             raise WorkerDied(f"an analysis worker process died ({exc})") from exc
         return future
+
+    def _write(self) -> None:
+        """Write waiting calls while fewer than IN_PIPE_PER_WORKER are unanswered."""
+        while self.backlog and self.written < IN_PIPE_PER_WORKER:
+            call = self.backlog.popleft()
+            future = self.pending[call[0]]
+            if future.done():  # cancelled while it waited: never sent
+                del self.pending[call[0]]
+                continue
+            self.connection.send(call)
+            self.written += 1
 
     def _answers(self) -> None:
         try:
             while self.connection.poll():
                 call_id, ok, result = self.connection.recv()
+                self.written -= 1
                 future = self.pending.pop(call_id)
                 if future.done():  # cancelled meanwhile
                     continue
@@ -97,6 +120,7 @@ class _Worker:
                     future.set_result(result)
                 else:
                     future.set_exception(result)
+            self._write()
         except (EOFError, OSError):
             self._died()
 
@@ -109,6 +133,7 @@ class _Worker:
                     WorkerDied(f"an analysis worker process died (exit code {code})")
                 )
         self.pending.clear()
+        self.backlog.clear()
 
     @property
     def alive(self) -> bool:

@@ -133,3 +133,32 @@ def test_worker_count_from_settings_and_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("GOVWATCH_WORKERS", "many")
     with pytest.raises(ConfigError, match="GOVWATCH_WORKERS: not a number of processes"):
         workers()
+
+
+def test_calls_past_the_socket_wait_in_the_backlog_and_fail_with_their_worker():
+    from crawler.workers import IN_PIPE_PER_WORKER, QUEUED_PER_WORKER
+
+    async def calls(workers: Workers) -> None:
+        many = 3 * IN_PIPE_PER_WORKER
+        assert await asyncio.gather(*(workers.run(abs, -n) for n in range(many))) == list(
+            range(many)
+        )
+        # a call cancelled while it waits is never sent; the others are answered
+        waiting = [asyncio.ensure_future(workers.run(abs, -n)) for n in range(many)]
+        await asyncio.sleep(0)
+        waiting[-1].cancel()
+        assert await asyncio.gather(*waiting[:-1]) == list(range(many - 1))
+        assert workers.in_flight == 0
+        # the worker dies holding a call: those written and those waiting all fail
+        doomed = [workers.run(os._exit, 3)] + [workers.run(abs, -n) for n in range(many)]
+        results = await asyncio.gather(*doomed, return_exceptions=True)
+        assert all(isinstance(r, WorkerDied) for r in results)
+        assert workers.in_flight == 0
+        assert not workers.busy and QUEUED_PER_WORKER > IN_PIPE_PER_WORKER
+        assert await workers.run(abs, -7) == 7  # and a new worker takes the next call
+
+    workers = Workers(1)
+    try:
+        asyncio.run(calls(workers))
+    finally:
+        workers.close()

@@ -55,8 +55,8 @@ def plain_run(server: Nginx, work: Path, run: int, log_level: str | None) -> dic
     return out
 
 
-def govwatch_run(server: Nginx, work: Path, run: int) -> dict[str, Any]:
-    db_path = work / f"govwatch-{run}.db"
+def govwatch_run(server: Nginx, work: Path, run: int, client: str = "twisted") -> dict[str, Any]:
+    db_path = work / f"govwatch-{client}-{run}.db"
     db_path.unlink(missing_ok=True)
     db = f"sqlite:///{db_path}"
     portals = write_portals(
@@ -65,14 +65,14 @@ def govwatch_run(server: Nginx, work: Path, run: int) -> dict[str, Any]:
             {
                 "name": "sim",
                 "start_urls": [server.base_url + start_path(STYLE)],
-                "settings": SAME_SETTINGS,
+                "settings": {**SAME_SETTINGS, "GOVWATCH_HTTP_CLIENT": client},
             }
         ],
     )
     server.clear_log()
     started = time.perf_counter()
     # the CLI exactly as users run it, in its own process; the kernel reports its peak RSS
-    with (work / f"govwatch-{run}.log").open("wb") as log:
+    with (work / f"govwatch-{client}-{run}.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(portals), "--db", db],
             stdout=subprocess.DEVNULL,
@@ -83,7 +83,7 @@ def govwatch_run(server: Nginx, work: Path, run: int) -> dict[str, Any]:
         process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
     if process.returncode != 0:
-        tail = (work / f"govwatch-{run}.log").read_text(errors="replace")[-3000:]
+        tail = (work / f"govwatch-{client}-{run}.log").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"govwatch crawl exited {process.returncode}:\n{tail}")
     repo = Repository.open(db)
     try:
@@ -124,6 +124,8 @@ def run(options: Options) -> Result:
         "plain": lambda server, i: plain_run(server, work, i, None),
         "plain_info": lambda server, i: plain_run(server, work, i, "INFO"),
         "govwatch": lambda server, i: govwatch_run(server, work, i),
+        # the opt-in client (GOVWATCH_HTTP_CLIENT=aiohttp), for reference: not the default
+        "govwatch_aiohttp": lambda server, i: govwatch_run(server, work, i, "aiohttp"),
     }
     if options.quick:
         del variants["plain_info"]
@@ -165,6 +167,17 @@ def run(options: Options) -> Result:
         "govwatch crawl, every pipeline, SQLite",
         f"{fmt(rate['govwatch'])} pages/s",
         note=f"{conc}; robots.txt obeyed",
+    )
+    aiohttp_ratios = [
+        g["pages_per_s"] / p["pages_per_s"]
+        for g, p in zip(runs["govwatch_aiohttp"], runs["plain"], strict=True)
+    ]
+    result.data["aiohttp_ratios"] = aiohttp_ratios
+    result.add(
+        "govwatch crawl, GOVWATCH_HTTP_CLIENT=aiohttp (opt-in)",
+        f"{fmt(rate['govwatch_aiohttp'])} pages/s",
+        note=f"{median(aiohttp_ratios):.2f}× plain default (median of {len(aiohttp_ratios)} pairs,"
+        f" {min(aiohttp_ratios):.2f}–{max(aiohttp_ratios):.2f}); Scrapy's experimental handler",
     )
     rss = median([r["peak_rss_kb"] for r in runs["govwatch"]]) / 1024
     result.add(

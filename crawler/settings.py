@@ -126,4 +126,7 @@ GOVWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines of a long cr
 # pages a process has analysed itself (a small crawl is not worth starting a process for)
 GOVWATCH_WORKERS = None
 GOVWATCH_WORKERS_AFTER = 100
+# the client for plain http(s) requests: "twisted" (Scrapy's HTTP/1.1 handler) or "aiohttp"
+# (Scrapy's experimental aiohttp handler, faster here); also $GOVWATCH_HTTP_CLIENT
+GOVWATCH_HTTP_CLIENT = "twisted"
 GOVWATCH_CHECK_ARTICLES = 0  # set by `govwatch portal check`: articles to fetch, stored or not

@@ -26,6 +26,7 @@ from tests.support.portal import (
     crawl,
     make_articles,
     portal_entry,
+    records,
     serve,
     write_portals,
 )
@@ -348,3 +349,51 @@ def test_the_crawl_stats_are_scrapys_without_the_per_call_wrapper():
     }  # fmt: skip
     assert stats.get_value("missing", 0) == 0
     assert "_cached_inc_value" not in vars(stats)  # no wrapper was made
+
+
+def test_the_aiohttp_client_crawls_as_the_twisted_one_does(portal, tmp_path: Path):
+    site, _, articles = portal
+    results = {}
+    for client in ("twisted", "aiohttp"):
+        portals = write_portals(
+            tmp_path / f"{client}.yaml",
+            [
+                portal_entry(
+                    "weibin",
+                    site.url("/xwzx/zwdt/index.html"),
+                    settings={"GOVWATCH_HTTP_CLIENT": client},
+                )
+            ],
+        )
+        db = f"sqlite:///{tmp_path / client}.db"
+        result = crawl(portals, db)
+        results[client] = records(db)
+        site.clear_hits()
+        crawl(portals, db)  # unchanged: one conditional GET, answered 304
+        assert [h.path for h in site.hits_for() if h.path != "/robots.txt"] == [
+            "/xwzx/zwdt/index.html"
+        ], client
+        site.clear_hits()
+    assert "AiohttpDownloadHandler is experimental" in result.stderr
+    assert len(results["aiohttp"]) == len(articles) and results["aiohttp"] == results["twisted"]
+
+
+def test_an_unknown_http_client_is_a_clear_error(tmp_path: Path, site: PortalSite):
+    from crawler.config import GovwatchSettings
+    from crawler.crawling import project_settings
+    from crawler.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="GOVWATCH_HTTP_CLIENT: one of twisted, aiohttp"):
+        GovwatchSettings.from_settings(project_settings(GOVWATCH_HTTP_CLIENT="curl"))
+    portals = write_portals(tmp_path / "p.yaml", [portal_entry("weibin", site.url("/"))])
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--portals", str(portals)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "GOVWATCH_HTTP_CLIENT": "curl", "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode != 0
+    assert "GOVWATCH_HTTP_CLIENT: one of twisted, aiohttp, not 'curl'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -17,13 +17,13 @@ from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle
 from crawler.exceptions import ConfigError
 from crawler.workers import WorkerDied, Workers, default_workers
-from storage import Repository
 from tests.support.portal import (
     ROOT,
     crawl,
     last_run,
     make_articles,
     portal_entry,
+    records,
     serve,
     stored,
     write_portals,
@@ -34,16 +34,6 @@ LIST = "/xwzx/zwdt/index.html"
 # every page through the workers (none analysed in the crawl's process first)
 IN_WORKERS = {"GOVWATCH_WORKERS": 1, "GOVWATCH_WORKERS_AFTER": 0}
 IN_PROCESS = {"GOVWATCH_WORKERS": 0}
-
-
-def records(db: str) -> dict[str, dict]:
-    repo = Repository.open(db)
-    try:
-        return {
-            r["url"]: {k: v for k, v in r.items() if k != "first_seen_at"} for r in repo.export()
-        }
-    finally:
-        repo.close()
 
 
 def test_workers_store_exactly_what_the_crawl_process_stores(site: PortalSite, tmp_path: Path):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from weakref import WeakKeyDictionary
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+import scrapy
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
+from scrapy.utils.misc import build_from_crawler, load_object
+
+from crawler.config import HTTP_CLIENTS, GovwatchSettings
+from crawler.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from crawler.rendering.browser import ChromiumHandler
@@ -17,10 +22,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class RenderingDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 handler. A request with ``meta["playwright"]`` goes to
-    scrapy-playwright's handler instead, which is created (and Playwright imported) when a
-    crawl first needs it, one per crawl for http and https alike: plain crawls pay nothing.
+def plain_client(crawler: Crawler) -> type[Any]:
+    """The download handler class GOVWATCH_HTTP_CLIENT names (config.HTTP_CLIENTS)."""
+    name = GovwatchSettings.from_settings(crawler.settings).http_client
+    try:
+        return cast(type[Any], load_object(HTTP_CLIENTS[name]))
+    except (ImportError, AttributeError) as exc:  # aiohttp's handler is Scrapy 2.19's
+        raise ConfigError(
+            f"GOVWATCH_HTTP_CLIENT = {name}: this Scrapy ({scrapy.__version__}) has no such"
+            f" download handler ({exc})"
+        ) from exc
+
+
+class RenderingDownloadHandler(BaseDownloadHandler):
+    """Plain requests go to the client GOVWATCH_HTTP_CLIENT names (Scrapy's HTTP/1.1
+    handler by default). A request with ``meta["playwright"]`` goes to scrapy-playwright's
+    handler instead, which is created (and Playwright imported) when a crawl first needs
+    it, one per crawl for http and https alike: plain crawls pay nothing.
     """
 
     lazy = False
@@ -28,24 +46,32 @@ class RenderingDownloadHandler(HTTP11DownloadHandler):
         WeakKeyDictionary()
     )
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._plain_class = plain_client(crawler)
+        self._plain: Any = None
+
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get("playwright"):
-            return await super().download_request(request)
+            if self._plain is None:  # made in the event loop: aiohttp's client needs one
+                self._plain = build_from_crawler(self._plain_class, self.crawler)
+            return await self._plain.download_request(request)
         handler = await self._browser()
         return await handler.download_request(request)
 
     def _browser(self) -> asyncio.Task[ChromiumHandler]:
-        task = self._browsers.get(self._crawler)
+        task = self._browsers.get(self.crawler)
         if task is None:
             from crawler.rendering.browser import ChromiumHandler  # Playwright, on first need
 
-            task = asyncio.ensure_future(ChromiumHandler.start(self._crawler))
-            self._browsers[self._crawler] = task
+            task = asyncio.ensure_future(ChromiumHandler.start(self.crawler))
+            self._browsers[self.crawler] = task
         return task
 
     async def close(self) -> None:
-        await super().close()
-        task = self._browsers.pop(self._crawler, None)
+        if self._plain is not None:
+            await self._plain.close()
+        task = self._browsers.pop(self.crawler, None)
         if task is None:
             return
         try:

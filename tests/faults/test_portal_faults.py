@@ -228,3 +228,36 @@ def test_a_refresh_past_the_pages_head_is_not_followed(bad_portal, sqlite_url):
     site.put(article(4), body.replace("</body>", "<!--" + "x" * 5000 + "-->" + late + "</body>"))
     crawl(setup(), sqlite_url)
     assert site.hits_for("/elsewhere") == [] and len(stored(sqlite_url)) == 10
+
+
+def test_the_aiohttp_client_bounds_the_same_faults(bad_portal, sqlite_url):
+    """GOVWATCH_HTTP_CLIENT=aiohttp (opt-in): each fault above, in one crawl, bounded and
+    logged with its URL; the next crawl, with the portal healthy, gets every article."""
+    site, _, setup = bad_portal
+    healthy = {"on": False}
+    loop = {article(2): "/loop/a", "/loop/a": "/loop/b", "/loop/b": "/loop/a"}
+    huge = b"<html><body><p>" + b"\xe4\xbc\x9a" * (3 * 1024 * 1024) + b"</p></body></html>"
+    faults = {
+        article(2): lambda path: (302, {"Location": loop[path]}, b""),
+        "/loop/a": lambda path: (302, {"Location": loop[path]}, b""),
+        "/loop/b": lambda path: (302, {"Location": loop[path]}, b""),
+        article(3): lambda path: (500, {"Content-Type": "text/html"}, b"<h1>error</h1>"),
+        article(4): lambda path: (RESET, {}, b""),
+        article(5): lambda path: time.sleep(5) or (200, {"Content-Type": "text/html"}, b"late"),
+        article(6): lambda path: (200, {"Content-Type": "text/html"}, huge),
+    }
+
+    def handler(path, headers):
+        fault = None if healthy["on"] else faults.get(path)
+        return fault(path) if fault else None
+
+    site.handlers.append(handler)
+    portals = setup(GOVWATCH_HTTP_CLIENT="aiohttp", DOWNLOAD_MAXSIZE=5 * 1024 * 1024)
+    result = crawl(portals, sqlite_url)
+    for n in (2, 3, 4, 5, 6):
+        assert site.url(article(n)) in result.stderr, n
+    assert len(stored(sqlite_url)) == 5 and last_run(sqlite_url).status == "partial"
+    assert len(site.hits_for("/loop/")) <= 6
+    healthy["on"] = True
+    crawl(portals, sqlite_url)
+    assert len(stored(sqlite_url)) == 10 and last_run(sqlite_url).status == "finished"

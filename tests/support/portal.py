@@ -111,6 +111,17 @@ def stored(db: str) -> set[str]:
         repo.close()
 
 
+def records(db: str) -> dict[str, dict[str, Any]]:
+    """Every stored record by URL, without ``first_seen_at`` (which differs between runs)."""
+    repo = Repository.open(db)
+    try:
+        return {
+            r["url"]: {k: v for k, v in r.items() if k != "first_seen_at"} for r in repo.export()
+        }
+    finally:
+        repo.close()
+
+
 def last_run(db: str, portal: str) -> CrawlRun | None:
     """The latest crawl run of ``portal`` in ``db``."""
     repo = Repository.open(db)

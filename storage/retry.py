@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
@@ -18,24 +17,13 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from storage.durations import parse_duration
 from storage.exceptions import StorageError, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-
-
-def parse_seconds(text: str) -> float:
-    """``2`` or ``2s``, ``500ms``, ``5m``, ``1h`` in seconds (storage imports nothing of
-    ours, so not scheduler.config.parse_duration)."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"not a duration like 2, 500ms, 30s or 5m: {text!r}")
-    return float(match[1]) * _UNIT[match[2]]
 
 
 @dataclass(frozen=True)
@@ -56,7 +44,7 @@ class RetrySettings:
             if not raw:
                 continue
             try:
-                value = int(raw) if item.name == "attempts" else parse_seconds(raw)
+                value = int(raw) if item.name == "attempts" else parse_duration(raw).total_seconds()
             except ValueError as exc:
                 raise StorageError(f"{variable}={raw!r}: {exc}") from None
             if value <= 0:

@@ -351,7 +351,7 @@ def signatures_only(records: Sequence[dict[str, Any]]) -> float:
 
 
 def export_day(repo: Repository, day: date) -> tuple[float, int]:
-    from crawler.cli import write_records
+    from crawler.cli.export import write_records
 
     started = time.perf_counter()
     count = write_records(repo.export(since=day), "jsonl", io.StringIO())

@@ -1,7 +1,7 @@
 """One page's analysis, clean → extract → classify → sign: pure CPU work on the page alone.
 
 Nothing here logs, counts or touches the store, so the same function runs in the crawl's
-own process or in a worker process (crawler.workers); crawler.pipelines.analyse runs it.
+own process or in a worker process (crawler.pipelines.workers); crawler.pipelines.analyse runs it.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import asdict
 
 from parsel import Selector
 
+from crawler.configfiles.portals import Selectors
 from crawler.dedupe import sign
 from crawler.extract.article import extract_article
 from crawler.extract.meeting import meeting_facts
 from crawler.items import AnnouncementItem
-from crawler.portals import Selectors
 
 # C0 controls (but tab and newlines), DEL and C1 controls (terminal escape sequences),
 # zero-width characters and byte-order marks

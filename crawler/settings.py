@@ -1,6 +1,6 @@
 """Scrapy settings for govwatch: every default in one place.
 
-GOVWATCH_* settings are read once into :class:`crawler.config.GovwatchSettings`;
+GOVWATCH_* settings are read once into :class:`crawler.crawl.config.CrawlConfig`;
 GOVWATCH_DB and GOVWATCH_PORTALS may also come from the environment.
 """
 
@@ -9,7 +9,7 @@ BOT_NAME = "govwatch"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 # builds one spider per portals.yaml entry, next to the hand-written ones in spiders/
-SPIDER_LOADER_CLASS = "crawler.spiderloader.PortalSpiderLoader"
+SPIDER_LOADER_CLASS = "spiders.loader.PortalSpiderLoader"
 
 # -- politeness: government servers are small ----------------------------------
 USER_AGENT = "govwatch/0.1 (meeting-announcement monitor; +https://github.com/govwatch/govwatch)"
@@ -41,14 +41,14 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # Every middleware costs every request a turn through Scrapy's middleware chain; those that
 # do nothing for govwatch are off (docs/performance.md)
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.OriginGuardMiddleware": 50,
+    "crawler.crawl.middlewares.OriginGuardMiddleware": 50,
     # OriginGuard refuses everything outside the portal's hosts and ports (stricter)
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # portals are public
-    # Scrapy's, looking only at pages that say "refresh" (crawler.middlewares)
+    # Scrapy's, looking only at pages that say "refresh" (crawler.crawl.middlewares)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
-    "crawler.middlewares.EncodingMiddleware": 590,
+    "crawler.crawl.middlewares.QuickMetaRefreshMiddleware": 580,
+    "crawler.crawl.middlewares.EncodingMiddleware": 590,
     "crawler.rendering.middleware.RenderingMiddleware": 595,
     # Scrapy's cookie middleware, also keeping the cookies Chromium earned on a challenge
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
@@ -68,11 +68,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 500,
 }
 
-# Scrapy's in-memory stats without a deprecation wrapper around every call (crawler.stats)
-STATS_CLASS = "crawler.stats.CrawlStats"
-
+# the crawl's run (its row in the store) first: the others find it with CrawlRun.of
 EXTENSIONS = {
-    "crawler.extensions.CrawlProgress": 500,
+    "crawler.crawl.run.CrawlRun": 100,
+    "crawler.rendering.escalation.Rendering": 110,
+    "crawler.crawl.progress.CrawlProgress": 500,
 }
 
 # -- rendering in Chromium (crawler.rendering; docs/rendering.md) ------------------
@@ -121,7 +121,7 @@ GOVWATCH_BATCH_SECONDS = 2.0
 GOVWATCH_MAX_LIST_PAGES = 500  # per list source, per crawl: a bound for endless pagination
 GOVWATCH_PARALLEL_PORTALS = 32  # portals crawled at once by one `govwatch crawl` process
 GOVWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines of a long crawl
-# page analysis in worker processes (crawler.workers): how many (None: one fewer than the
+# page analysis in worker processes (crawler.pipelines.workers): how many (None: one fewer than the
 # CPUs; 0: none, all in the crawl's process; also $GOVWATCH_WORKERS), and after how many
 # pages a process has analysed itself (a small crawl is not worth starting a process for)
 GOVWATCH_WORKERS = None

@@ -1,6 +1,6 @@
 """The daemon's settings (GOVWATCH_* environment, read once) and the alert file's model.
 
-``crawler.cli.load_alerts`` reads and validates alerts.yaml into :class:`AlertsConfig`.
+``crawler.configfiles.alerts.load_alerts`` reads and validates alerts.yaml into :class:`AlertsConfig`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from scheduler.exceptions import SettingsError
 
-# the interval syntax of portals.yaml's `schedule` (crawler.portals.parse_interval; the
+# the interval syntax of portals.yaml's `schedule` (crawler.configfiles.portals.parse_interval; the
 # scheduler package may not import crawler)
 INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -45,7 +45,7 @@ def parse_duration(text: str) -> float:
 
 
 class PortalSpec(Protocol):
-    """What the scheduler reads of a portals.yaml entry (crawler.portals.Portal)."""
+    """What the scheduler reads of a portals.yaml entry (crawler.configfiles.portals.Portal)."""
 
     @property
     def name(self) -> str: ...

@@ -1,7 +1,7 @@
 """The portal spider: list pages → article links (stopping at known ground) → article pages.
 
 Every portals.yaml entry becomes a subclass of :class:`PortalSpider` (see
-:mod:`crawler.spiderloader`). Parsing happens here once; cleaning, extraction and storage
+:mod:`spiders.loader`). Parsing happens here once; cleaning, extraction and storage
 happen in the item pipelines.
 """
 
@@ -18,13 +18,13 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.configfiles.portals import Portal
+from crawler.crawl.middlewares import OffsiteRefused
+from crawler.crawl.run import CrawlRun
 from crawler.extract import families
 from crawler.extract.links import ListLink
 from crawler.items import AnnouncementItem
-from crawler.middlewares import OffsiteRefused
-from crawler.portals import Portal
 from crawler.rendering.escalation import Rendering
-from crawler.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ _CONTROL_BYTES = bytes((*range(1, 9), 11, 12, *range(14, 32)))
 class PortalSpider(scrapy.Spider):
     portal: ClassVar[Portal]
     allowed_domains: ClassVar[list[str]]
-    state: CrawlState
-    listed: set[str]  # article URLs seen on this crawl's list pages
+    run: CrawlRun  # the crawl's extensions, found when the crawl starts
     rendering: Rendering
 
     @classmethod
@@ -62,19 +61,21 @@ class PortalSpider(scrapy.Spider):
         }
         return type(f"{portal.name}_spider", (cls,), attrs)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listed: set[str] = set()  # article URLs seen on this crawl's list pages
+
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.state = CrawlState.of(crawler)
-        spider.state.open(cls.portal)
         crawler.signals.connect(spider.dropped, signal=signals.request_dropped)
-        spider.listed = set()
-        spider.rendering = Rendering.of(crawler)  # opens with the spider
         return spider
 
     # -- list pages --------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        self.run = CrawlRun.of(self.crawler)
+        self.rendering = Rendering.of(self.crawler)
         for url in self.portal.start_urls:
             yield self.list_request(url, page=1)
 
@@ -83,7 +84,7 @@ class PortalSpider(scrapy.Spider):
             url,
             callback=self.parse_list,
             errback=self.failed,
-            headers=self.state.conditional_headers(url) if page == 1 else None,
+            headers=self.run.conditional_headers(url) if page == 1 else None,
             dont_filter=page == 1,
             priority=10,  # list pages before articles: the frontier is known early
             meta={"govwatch_page": page, "handle_httpstatus_list": [304]},
@@ -108,9 +109,9 @@ class PortalSpider(scrapy.Spider):
             logger.warning("portal %s: no article links on list page %s", self.name, response.url)
         repeats = bool(links) and all(link.url in self.listed for link in links)
         self.listed.update(link.url for link in links)
-        known = self.state.known(link.url for link in links)
-        self.state.list_page_seen(response, links)
-        check = self.state.settings.check_articles
+        known = self.run.known(link.url for link in links)
+        self.run.list_page_seen(response, links)
+        check = self.run.settings.check_articles
         for index, link in enumerate(links):
             if (link.url not in known and not check) or index < check:
                 yield Request(
@@ -121,7 +122,7 @@ class PortalSpider(scrapy.Spider):
                 )
         # newest first: once the oldest link of a page is known, the rest is known ground
         reached_known = bool(links) and links[-1].url in known
-        if following and self.state.incremental and reached_known:
+        if following and self.run.incremental and reached_known:
             stats.inc_value("govwatch/stopped_at_known")
         elif following and repeats:
             stats.inc_value("govwatch/list_repeats")
@@ -129,7 +130,7 @@ class PortalSpider(scrapy.Spider):
                 "portal %s: list page %s repeats earlier pages; pagination stopped",
                 self.name, response.url,
             )  # fmt: skip
-        elif following and page < self.state.settings.max_list_pages:
+        elif following and page < self.run.settings.max_list_pages:
             yield self.list_request(following, page + 1)
         elif following and not check:
             logger.warning(
@@ -167,7 +168,7 @@ class PortalSpider(scrapy.Spider):
             return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govwatch/errors")
-        self.state.article_failed()
+        self.run.article_failed()
         origin = redirects[0]
         logger.error(
             "portal %s: article %s failed: redirect loop via %s", self.name, origin, request.url
@@ -183,7 +184,7 @@ class PortalSpider(scrapy.Spider):
         stats.inc_value("govwatch/errors")
         article = request.callback == self.parse_article
         if article and status not in GONE and not failure.check(OffsiteRefused):
-            self.state.article_failed()
+            self.run.article_failed()
         logger.error(
             "portal %s: %s %s failed: %s",
             self.name,

@@ -7,7 +7,8 @@ from textwrap import dedent
 
 import pytest
 
-from crawler.cli import load_alerts, main
+from crawler.cli import main
+from crawler.configfiles.alerts import load_alerts
 from crawler.exceptions import ConfigError
 from scheduler.config import Settings, Subscription
 from scheduler.exceptions import SettingsError

@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,7 +57,14 @@ def test_every_command_has_help(capsys):
 
 @pytest.fixture
 def crawled(site: PortalSite, tmp_path: Path, sqlite_url: str):
-    serve(site, STYLE, make_articles(12))
+    articles = make_articles(12)
+    # one announcement that is no meeting, for --meetings-only to leave out
+    articles[5] = replace(
+        articles[5],
+        title="渭滨区开展春季植树活动",
+        paragraphs=("3月23日，渭滨区干部群众在渭河沿岸栽下樱花、银杏等苗木一千余株。",),
+    )
+    serve(site, STYLE, articles)
     portals = write_portals(
         tmp_path / "portals.yaml", [portal_entry("weibin", site.url("/xwzx/zwdt/index.html"))]
     )
@@ -79,24 +88,21 @@ def test_export_jsonl(crawled):
 
 def test_export_csv_with_filters(crawled):
     _, db = crawled
-    result = govwatch(
-        "export",
-        "--format",
-        "csv",
-        "--db",
-        db,
-        "--meetings-only",
-        "--portal",
-        "weibin",
-        "--since",
-        "2020-01-01",
-    )
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows and tuple(rows[0]) == EXPORT_FIELDS
-    assert all(r["is_meeting"] == "True" for r in rows)
-    assert json.loads(rows[0]["speakers"]) == [] or isinstance(
-        json.loads(rows[0]["speakers"]), list
-    )
+
+    def csv_rows(*args: str) -> list[dict[str, str]]:
+        result = govwatch("export", "--format", "csv", "--db", db, *args)
+        assert result.returncode == 0, result.stderr
+        return list(csv.DictReader(io.StringIO(result.stdout)))
+
+    everything = csv_rows()
+    assert len(everything) == 12 and tuple(everything[0]) == EXPORT_FIELDS
+    meetings = {r["url"] for r in everything if r["is_meeting"] == "True"}
+    assert 0 < len(meetings) < 12 and not any(url.endswith("/a0005.html") for url in meetings)
+    chosen = csv_rows("--meetings-only", "--portal", "weibin", "--since", "2020-01-01")
+    assert {r["url"] for r in chosen} == meetings
+    assert any(json.loads(r["speakers"]) == ["吴玉新"] for r in chosen)  # lists JSON-encoded
+    assert csv_rows("--portal", "nosuch") == []
+    assert csv_rows("--since", (date.today() + timedelta(days=2)).isoformat()) == []
     assert govwatch("export", "--db", db, "--since", "yesterday").returncode == 2
 
 
@@ -165,7 +171,7 @@ def test_scrapy_list_and_a_hand_written_override(tmp_path: Path, site: PortalSit
     assert listed.stdout.split() == ["odd", "weibin"]
     code = (
         "from scrapy.spiderloader import get_spider_loader\n"
-        "from crawler.crawling import project_settings\n"
+        "from crawler.crawl.process import project_settings\n"
         "s = project_settings(SPIDER_MODULES=['spiders', 'myspiders'])\n"
         "loader = get_spider_loader(s)\n"
         "odd = loader.load('odd')\n"

@@ -147,4 +147,4 @@ def test_export_imports_no_crawler_config_or_migration_code(db_url: str, tmp_pat
     assert code == 0 and "storage.repository" in modules
     unwanted = ("alembic", "scrapy", "twisted", "pydantic", "yaml", "scheduler", "apscheduler")
     assert [m for m in modules if m.split(".")[0] in unwanted] == []
-    assert "crawler.portals" not in modules
+    assert "crawler.configfiles.portals" not in modules

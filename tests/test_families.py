@@ -9,12 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from scrapy.http import HtmlResponse, XmlResponse
 
+from crawler.configfiles.portals import Selectors
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle, build_feed, build_site
 from crawler.extract import families
 from crawler.extract.families.hanweb import next_url, record_link
 from crawler.extract.families.trs import pager_next, script_links, url_date
-from crawler.portals import Selectors
 from tests.support.cms import HANWEB_PAGE, TRS_PAGERS, Hanweb, Recorder, hanweb_record, serve_trs
 from tests.support.portal import (
     crawl,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.configfiles.portals import load_portals, parse_interval
 from crawler.exceptions import ConfigError
-from crawler.portals import load_portals, parse_interval
 from tests.support.portal import govwatch
 
 GOOD = """

@@ -16,13 +16,13 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from crawler.configfiles.portals import Portal
+from crawler.crawl.run import CrawlRun
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle
-from crawler.portals import Portal
 from crawler.rendering.browser import MAX_NAVIGATIONS
 from crawler.rendering.escalation import challenge_of, script_built
 from crawler.rendering.middleware import BrowserCookiesMiddleware
-from crawler.state import CrawlState
 from tests.support.cms import CHALLENGE_PAGE, FETCH_SHELL, Challenge, Recorder, serve_fetch_portal
 from tests.support.portal import (
     ROOT,
@@ -71,7 +71,7 @@ def test_empty_shells_are_told_from_pages_that_are_just_empty():
 def test_plain_crawls_never_import_playwright():
     code = (
         "import sys, spiders.base, crawler.rendering.handler, crawler.rendering.middleware, "
-        "crawler.check; assert not [m for m in sys.modules if m.startswith('playwright')]"
+        "crawler.crawl.check; assert not [m for m in sys.modules if m.startswith('playwright')]"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -80,8 +80,8 @@ def test_plain_crawls_never_import_playwright():
 def test_browser_cookies_are_kept_per_portal_until_they_expire(sqlite_url: str):
     portal = Portal(name="jsl", start_urls=["http://www.example.gov.cn/news/"])
     crawler = get_crawler(settings_dict={"GOVWATCH_DB": sqlite_url})
-    state = CrawlState.of(crawler)
-    state.open(portal)
+    state = CrawlRun(crawler, portal)
+    state.open()
     now = time.time()
     earned = [
         {
@@ -108,7 +108,7 @@ def test_browser_cookies_are_kept_per_portal_until_they_expire(sqlite_url: str):
         {"name": "session", "value": "1", "domain": ".example.gov.cn", "path": "/", "expires": -1},
     ]
     state.repo.save_browser_cookies("jsl", earned)
-    middleware = BrowserCookiesMiddleware.from_crawler(crawler)
+    middleware = BrowserCookiesMiddleware(state)
     middleware.spider_opened(None)  # a later crawl: the saved cookies, less the expired one
     request = Request("http://www.example.gov.cn/news/a.html")
     middleware.process_request(request)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import GovwatchSettings
+from crawler.crawl.config import CrawlConfig
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle
 from crawler.exceptions import ConfigError
-from crawler.workers import WorkerDied, Workers, default_workers
+from crawler.pipelines.workers import WorkerDied, Workers, default_workers
 from tests.support.portal import (
     ROOT,
     crawl,
@@ -45,9 +45,11 @@ def test_workers_store_exactly_what_the_crawl_process_stores(site: PortalSite, t
             [portal_entry("weibin", site.url(LIST), settings=settings)],
         )
         db = f"sqlite:///{tmp_path / mode}.db"
-        crawl(portals, db)
+        log = crawl(portals, db).stderr
         results[mode] = records(db)
         assert last_run(db, "weibin").status == "finished"
+        elsewhere, here = (25, 0) if mode == "workers" else (0, 25)
+        assert f"weibin: {elsewhere} pages analysed in worker processes, {here} in the" in log
     assert len(results["workers"]) == 25
     assert results["workers"] == results["process"]
     assert any(r["is_meeting"] for r in results["workers"].values())
@@ -113,7 +115,7 @@ def test_worker_count_from_settings_and_environment(monkeypatch: pytest.MonkeyPa
         settings.setmodule(defaults, priority="project")
         for name, value in values.items():
             settings.set(name, value, priority="cmdline")
-        return GovwatchSettings.from_settings(settings).workers
+        return CrawlConfig.from_settings(settings).workers
 
     monkeypatch.delenv("GOVWATCH_WORKERS", raising=False)
     assert workers() == default_workers() == max(0, len(os.sched_getaffinity(0)) - 1)
@@ -126,7 +128,7 @@ def test_worker_count_from_settings_and_environment(monkeypatch: pytest.MonkeyPa
 
 
 def test_calls_past_the_socket_wait_in_the_backlog_and_fail_with_their_worker():
-    from crawler.workers import IN_PIPE_PER_WORKER, QUEUED_PER_WORKER
+    from crawler.pipelines.workers import IN_PIPE_PER_WORKER, QUEUED_PER_WORKER
 
     async def calls(workers: Workers) -> None:
         many = 3 * IN_PIPE_PER_WORKER

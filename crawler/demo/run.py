@@ -99,7 +99,7 @@ class PrintedMail:
 
 def send_alerts(repo: Repository, alerts: Path) -> list[EmailMessage]:
     """One run of the daemon's sender: match new meetings, render and "send" their emails."""
-    from crawler.cli import load_alerts
+    from crawler.configfiles.alerts import load_alerts
     from scheduler.config import Settings
     from scheduler.outbox import Outbox
     from storage.outbox import AlertStore

@@ -19,6 +19,7 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
+from crawler.configfiles.portals import Selectors
 from crawler.extract.dates import find_published, labelled_date, parse_datetime
 from crawler.extract.patterns import (
     ATTACHMENT_HREF,
@@ -47,7 +48,6 @@ from crawler.extract.patterns import (
 )
 from crawler.extract.scan import Scanner
 from crawler.extract.select import select, select_text
-from crawler.portals import Selectors
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import time
 from scrapy.crawler import Crawler
 from scrapy.utils.reactor import CallLaterOnce
 
+from crawler.crawl.run import CrawlRun
 from crawler.dedupe import Deduplicator
 from crawler.items import AnnouncementItem
-from crawler.state import CrawlState
 from storage import StorageError
 
 logger = logging.getLogger(__name__)
@@ -20,19 +20,19 @@ class StorePipeline:
     """Writes announcements in batches: when GOVWATCH_BATCH_SIZE are pending, when the first
     of them has waited GOVWATCH_BATCH_SECONDS (0: no such bound), and at the crawl's end."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, run: CrawlRun) -> None:
         self.crawler = crawler
-        self.state = CrawlState.of(crawler)
-        self.batch_size = self.state.settings.batch_size
-        self.batch_seconds = self.state.settings.batch_seconds
+        self.run = run
+        self.batch_size = self.run.settings.batch_size
+        self.batch_seconds = self.run.settings.batch_seconds
         self.pending: list[AnnouncementItem] = []
         self.pending_since = 0.0  # time.monotonic() of the first pending item
         self.timer = CallLaterOnce(self.flush_if_due)
-        self.dedupe = Deduplicator.for_repository(self.state.repo)
+        self.dedupe = Deduplicator.for_repository(self.run.repo)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler)
+        return cls(crawler, CrawlRun.of(crawler))
 
     def process_item(self, item: AnnouncementItem) -> AnnouncementItem:
         self.pending.append(item)
@@ -58,27 +58,27 @@ class StorePipeline:
         except Exception:  # from a timer: nothing above it would log it or mark the run
             logger.exception(
                 "portal %s: writing a batch of %d announcements (the first %s) failed",
-                self.state.portal_name,
+                self.run.portal.name,
                 count,
                 first,
             )
-            self.state.article_failed(count)  # a partial run: the next crawl walks again
+            self.run.article_failed(count)  # a partial run: the next crawl walks again
 
     def flush(self) -> None:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        if self.state.storage_error is not None:
+        if self.run.storage_error is not None:
             return  # the crawl is stopping; the next one fetches these again
         try:
             self.link(batch)
-            records = [{**item.record(), "run_id": self.state.run_id} for item in batch]
-            inserted = self.state.repo.add_announcements(
-                records, enqueue_alerts=self.state.enqueue_alerts
+            records = [{**item.record(), "run_id": self.run.run_id} for item in batch]
+            inserted = self.run.repo.add_announcements(
+                records, enqueue_alerts=self.run.enqueue_alerts
             )
         except StorageError as exc:
             # not stored, all or nothing; the crawl stops and the next one fetches them again
-            self.state.storage_failed(exc)
+            self.run.storage_failed(exc)
             return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govwatch/stored", len(inserted))

@@ -29,7 +29,7 @@ from scrapy_playwright.provider import PlaywrightBrowserProvider
 
 from crawler.extract.patterns import JS_CHALLENGES
 from crawler.extract.select import is_xpath
-from crawler.rendering.config import RenderSettings
+from crawler.rendering.config import RenderConfig
 from crawler.rendering.page import PageReport
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ class ChromiumHandler(ScrapyPlaywrightDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        render = RenderSettings.from_settings(crawler.settings)
+        render = RenderConfig.from_settings(crawler.settings)
         args = list(self.config.launch_options.get("args") or [])
         if os.geteuid() == 0 and "--no-sandbox" not in args:
             # Chromium refuses to start as root with its sandbox; as any other user it keeps it

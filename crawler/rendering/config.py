@@ -9,7 +9,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 
 @dataclass(frozen=True)
-class RenderSettings:
+class RenderConfig:
     chromium: str  # the browser binary; $GOVWATCH_CHROMIUM unless a setting names one
     timeout: float  # seconds for a page to load and its list to appear
     challenge_visits: int  # browser visits per crawl to pass JS challenges; then "blocked"
@@ -17,7 +17,7 @@ class RenderSettings:
     user_agent: str  # the browser's, so that cookies it earns fit plain requests
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> RenderSettings:
+    def from_settings(cls, settings: BaseSettings) -> RenderConfig:
         explicit = (settings.getpriority("GOVWATCH_CHROMIUM") or 0) > SETTINGS_PRIORITIES["project"]
         chromium = settings.get("GOVWATCH_CHROMIUM")
         if not explicit and os.environ.get("GOVWATCH_CHROMIUM"):

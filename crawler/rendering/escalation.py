@@ -11,9 +11,9 @@ too. The first reason is kept on the crawl run (portal health).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, ClassVar
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -25,11 +25,14 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from crawler.configfiles.portals import Portal
+from crawler.crawl.run import CrawlRun
 from crawler.extract.patterns import JS_CHALLENGES, SCRIPT_APP_ROOT, SCRIPT_BUILT_LIST
-from crawler.portals import Portal
-from crawler.rendering.config import RenderSettings
+from crawler.rendering.config import RenderConfig
 from crawler.rendering.page import PAGE_METHOD, PageReport
-from crawler.state import CrawlState
+
+if TYPE_CHECKING:
+    from crawler.rendering.browser import ChromiumHandler
 
 logger = logging.getLogger(__name__)
 
@@ -67,14 +70,15 @@ def script_built(response: Response) -> str | None:
 
 
 class Rendering:
-    """One crawl's use of the browser (``Rendering.of(crawler)``, like CrawlState)."""
-
-    _instances: ClassVar[WeakKeyDictionary[Crawler, Rendering]] = WeakKeyDictionary()
+    """One crawl's use of the browser: a Scrapy extension, found with ``Rendering.of``."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.settings = RenderSettings.from_settings(crawler.settings)
-        self.portal: Portal | None = None
+        self.settings = RenderConfig.from_settings(crawler.settings)
+        portal = getattr(crawler.spidercls, "portal", None)
+        self.portal: Portal | None = portal if isinstance(portal, Portal) else None
+        # the crawl's one browser handler, shared by the http and https download handlers
+        self.browser: asyncio.Task[ChromiumHandler] | None = None
         self.lists_in_browser = False
         self.reason: str | None = None
         self.challenge_visits = 0
@@ -84,10 +88,15 @@ class Rendering:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Rendering:
+        return cls(crawler)
+
+    @classmethod
     def of(cls, crawler: Crawler) -> Rendering:
-        if crawler not in cls._instances:
-            cls._instances[crawler] = cls(crawler)
-        return cls._instances[crawler]
+        rendering = crawler.get_extension(cls)
+        if rendering is None:
+            raise RuntimeError(f"{cls.__name__} is not in EXTENSIONS")
+        return rendering
 
     @property
     def stats(self) -> StatsCollector:
@@ -99,11 +108,7 @@ class Rendering:
         return self.portal.name if self.portal else "?"
 
     def spider_opened(self, spider: Any) -> None:
-        portal = getattr(spider, "portal", None)
-        if not isinstance(portal, Portal):
-            return
-        self.portal = portal
-        if portal.render == "js":
+        if self.portal is not None and self.portal.render == "js":
             self.needed("render: js in the portal entry", lists=True)
 
     def needed(self, reason: str, lists: bool = False) -> None:
@@ -114,9 +119,9 @@ class Rendering:
         self.reason = reason
         self.stats.set_value("govwatch/render/reason", reason)
         logger.info("portal %s: rendering in Chromium: %s", self.name, reason)
-        state = CrawlState.of(self.crawler)
-        if state.run_id is not None:
-            state.repo.mark_rendered(state.run_id, reason)
+        run = CrawlRun.of(self.crawler)
+        if run.run_id is not None:
+            run.repo.mark_rendered(run.run_id, reason)
 
     # -- which requests, and how ---------------------------------------------------
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, cast
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any, cast
 
 import scrapy
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -13,8 +12,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.config import HTTP_CLIENTS, GovwatchSettings
+from crawler.crawl.config import HTTP_CLIENTS, CrawlConfig
 from crawler.exceptions import ConfigError
+from crawler.rendering.escalation import Rendering
 
 if TYPE_CHECKING:
     from crawler.rendering.browser import ChromiumHandler
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def plain_client(crawler: Crawler) -> type[Any]:
     """The download handler class GOVWATCH_HTTP_CLIENT names (config.HTTP_CLIENTS)."""
-    name = GovwatchSettings.from_settings(crawler.settings).http_client
+    name = CrawlConfig.from_settings(crawler.settings).http_client
     try:
         return cast(type[Any], load_object(HTTP_CLIENTS[name]))
     except (ImportError, AttributeError) as exc:  # aiohttp's handler is Scrapy 2.19's
@@ -42,9 +42,6 @@ class RenderingDownloadHandler(BaseDownloadHandler):
     """
 
     lazy = False
-    _browsers: ClassVar[WeakKeyDictionary[Crawler, asyncio.Task[ChromiumHandler]]] = (
-        WeakKeyDictionary()
-    )
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -60,20 +57,21 @@ class RenderingDownloadHandler(BaseDownloadHandler):
         return await handler.download_request(request)
 
     def _browser(self) -> asyncio.Task[ChromiumHandler]:
-        task = self._browsers.get(self.crawler)
-        if task is None:
+        rendering = Rendering.of(self.crawler)
+        if rendering.browser is None:
             from crawler.rendering.browser import ChromiumHandler  # Playwright, on first need
 
-            task = asyncio.ensure_future(ChromiumHandler.start(self.crawler))
-            self._browsers[self.crawler] = task
-        return task
+            rendering.browser = asyncio.ensure_future(ChromiumHandler.start(self.crawler))
+        return rendering.browser
 
     async def close(self) -> None:
         if self._plain is not None:
             await self._plain.close()
-        task = self._browsers.pop(self.crawler, None)
-        if task is None:
+        rendering = self.crawler.get_extension(Rendering)
+        if rendering is None or rendering.browser is None:
             return
+        # the other scheme's handler then has nothing left to close
+        task, rendering.browser = rendering.browser, None
         try:
             handler = await task
         except Exception as exc:  # it never started; the requests that needed it said why

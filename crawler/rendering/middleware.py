@@ -10,14 +10,14 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.http.cookies import CookieJar
 from scrapy.http.request import NO_CALLBACK
 
+from crawler.crawl.run import CrawlRun
 from crawler.rendering.escalation import CHALLENGE, Rendering, challenge_of
 from crawler.rendering.page import page_report
-from crawler.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
@@ -90,19 +90,22 @@ class BrowserCookiesMiddleware(CookiesMiddleware):
     challenge) for plain requests, until they expire, in this crawl and the next ones:
     they are saved with the portal."""
 
-    crawl_state: CrawlState
+    def __init__(self, run: CrawlRun, debug: bool = False) -> None:
+        super().__init__(debug)
+        self.run = run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserCookiesMiddleware:
-        middleware = super().from_crawler(crawler)
-        middleware.crawl_state = CrawlState.of(crawler)
+        if not crawler.settings.getbool("COOKIES_ENABLED"):
+            raise NotConfigured
+        middleware = cls(CrawlRun.of(crawler), crawler.settings.getbool("COOKIES_DEBUG"))
+        middleware.crawler = crawler
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
 
     def adopt(self, jar: CookieJar, cookies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Put the portal's unexpired ``cookies`` in ``jar``; returns those it took."""
-        portal = self.crawl_state.portal
-        domains = portal.domains if portal else []
+        domains = self.run.portal.domains
         now = time.time()
         taken = []
         for data in cookies:
@@ -114,10 +117,8 @@ class BrowserCookiesMiddleware(CookiesMiddleware):
         return taken
 
     def spider_opened(self, spider: Any) -> None:
-        portal = self.crawl_state.portal
-        if portal is None:
-            return
-        taken = self.adopt(self.jars[None], self.crawl_state.repo.browser_cookies(portal.name))
+        portal = self.run.portal
+        taken = self.adopt(self.jars[None], self.run.repo.browser_cookies(portal.name))
         if taken:
             logger.info(
                 "portal %s: reusing %d cookies Chromium earned before (%s)",
@@ -134,11 +135,11 @@ class BrowserCookiesMiddleware(CookiesMiddleware):
             return response_or_request
         response = response_or_request
         report = page_report(request)
-        portal = self.crawl_state.portal
-        if report is None or not report.cookies or portal is None:
+        portal = self.run.portal
+        if report is None or not report.cookies:
             return response
         taken = self.adopt(self.jars[request.meta.get("cookiejar")], report.cookies)
         lasting = [c for c in taken if float(c.get("expires") or -1) > 0]
         if lasting:  # session cookies end with this crawl, as they would in a browser
-            self.crawl_state.repo.save_browser_cookies(portal.name, lasting)
+            self.run.repo.save_browser_cookies(portal.name, lasting)
         return response

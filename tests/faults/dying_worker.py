@@ -9,9 +9,9 @@ import os
 import sys
 
 from crawler import analysis, cli
+from crawler.configfiles.portals import Selectors
 from crawler.items import AnnouncementItem
 from crawler.pipelines import analyse as pipeline
-from crawler.portals import Selectors
 
 
 def die_on_poison(item: AnnouncementItem, selectors: Selectors | None) -> AnnouncementItem | None:

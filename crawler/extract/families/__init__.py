@@ -10,11 +10,11 @@ from __future__ import annotations
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler.configfiles.portals import Selectors
 from crawler.extract.families.base import Family, ListPage
 from crawler.extract.families.generic import Feed, Generic
 from crawler.extract.families.hanweb import Hanweb
 from crawler.extract.families.trs import TRS
-from crawler.portals import Selectors
 
 __all__ = ["FAMILIES", "GENERIC", "Family", "ListPage", "describe", "detect", "list_page"]
 

@@ -8,8 +8,8 @@ from typing import ClassVar
 
 from scrapy.http import Response
 
+from crawler.configfiles.portals import Selectors
 from crawler.extract.links import ListLink, canonical
-from crawler.portals import Selectors
 
 # A list page's article links, newest first, and the URL of the next list page (or None).
 ListPage = tuple[list[ListLink], str | None]

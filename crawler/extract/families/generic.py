@@ -6,11 +6,11 @@ import logging
 
 from scrapy.http import Response, TextResponse
 
+from crawler.configfiles.portals import Selectors
 from crawler.extract.families.base import Family, ListPage
 from crawler.extract.feeds import feed_links, looks_like_feed
 from crawler.extract.links import find_links
 from crawler.extract.pagination import next_page
-from crawler.portals import Selectors
 
 logger = logging.getLogger(__name__)
 

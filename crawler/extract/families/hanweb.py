@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from crawler.configfiles.portals import Selectors
 from crawler.extract.dates import parse_datetime
 from crawler.extract.families.base import Family, ListPage, unique_links
 from crawler.extract.links import ListLink
@@ -31,7 +32,6 @@ from crawler.extract.patterns import (
     NON_ARTICLE_HREF,
 )
 from crawler.extract.select import select_links
-from crawler.portals import Selectors
 
 PROXY_NAME = HANWEB_PROXY.rsplit("/", 1)[-1]
 

@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response, TextResponse
 
+from crawler.configfiles.portals import Selectors
 from crawler.extract.dates import parse_datetime
 from crawler.extract.families.base import Family, ListPage, unique_links
 from crawler.extract.links import ListLink, find_links
@@ -19,7 +20,6 @@ from crawler.extract.patterns import (
     TRS_PAGER_CALL,
     TRS_SCRIPT_HREF,
 )
-from crawler.portals import Selectors
 
 MIN_ARTICLE_LINKS = 3  # TRS-shaped links that make a page TRS without a pager script
 

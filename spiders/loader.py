@@ -12,8 +12,8 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.config import GovwatchSettings
-from crawler.portals import load_portals
+from crawler.configfiles.portals import load_portals
+from crawler.crawl.config import CrawlConfig
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class PortalSpiderLoader(SpiderLoader):
 
         handwritten = {name: cls for name, cls in self._spiders.items() if cls is not PortalSpider}
         self._spiders = {}
-        path = Path(GovwatchSettings.from_settings(settings).portals_path)
+        path = Path(CrawlConfig.from_settings(settings).portals_path)
         portals = load_portals(path) if path.exists() else []
         if not path.exists():
             logger.debug("no portal file at %s", path)

@@ -1,21 +1,21 @@
-"""What one crawl knows of the store: stored articles, list validators and its run row.
+"""One crawl's run: its row in the store, what it knows of stored articles and list validators.
 
-One :class:`CrawlState` per crawler, shared by the spider and the pipelines
-(``CrawlState.of(crawler)``). A run that did not finish cleanly makes the next crawl of
-its portal walk every list page, so a crash never hides an article behind a known one.
+A Scrapy extension (``EXTENSIONS``); the spider, pipelines and middlewares find it with
+``CrawlRun.of(crawler)``, i.e. ``crawler.get_extension``. A run that did not finish cleanly
+makes the next crawl of its portal walk every list page, so a crash never hides an article.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.config import GovwatchSettings
+from crawler.crawl.config import CrawlConfig
 from crawler.extract.links import ListLink
 from storage import Repository, StorageError
 from storage.repository import Validators
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from crawler.portals import Portal
+    from crawler.configfiles.portals import Portal
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +46,17 @@ def repository(url: str) -> Repository:
     return _repositories[url]
 
 
-class CrawlState:
-    _instances: ClassVar[WeakKeyDictionary[Crawler, CrawlState]] = WeakKeyDictionary()
-
-    def __init__(self, crawler: Crawler) -> None:
+class CrawlRun:
+    def __init__(self, crawler: Crawler, portal: Portal) -> None:
         self.crawler = crawler
-        self.settings = GovwatchSettings.from_settings(crawler.settings)
+        self.settings = CrawlConfig.from_settings(crawler.settings)
         self.repo = repository(self.settings.db_url)
-        self.portal: Portal | None = None
+        self.portal = portal
         self.incremental = False
         self.baseline = False
         self.run_id: int | None = None
+        self.status: str | None = None  # once the end of the run is recorded
+        self.new_records = 0
         self.article_failures = 0
         self.storage_error: str | None = None  # why the database failed us, once it has
         self._validators: dict[str, Validators] = {}
@@ -67,14 +67,34 @@ class CrawlState:
         crawler.signals.connect(self._callback_failed, signal=signals.item_error)
 
     @classmethod
-    def of(cls, crawler: Crawler) -> CrawlState:
-        if crawler not in cls._instances:
-            cls._instances[crawler] = cls(crawler)
-        return cls._instances[crawler]
+    def from_crawler(cls, crawler: Crawler) -> CrawlRun:
+        """Built once the spider exists: its portal entry opens the run (a database that
+        cannot be reached stops the crawl before it starts)."""
+        portal = getattr(crawler.spidercls, "portal", None)
+        if portal is None:
+            raise NotConfigured("not a portal spider")
+        run = cls(crawler, portal)
+        run.open()
+        return run
 
-    def open(self, portal: Portal) -> None:
+    @classmethod
+    def started(cls, crawler: Crawler) -> CrawlRun | None:
+        """The run of a crawl that got as far as recording one, else None."""
+        try:
+            return crawler.get_extension(cls)
+        except RuntimeError:  # the crawl failed before its extensions were built
+            return None
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlRun:
+        run = crawler.get_extension(cls)
+        if run is None:
+            raise RuntimeError(f"{cls.__name__} is not in EXTENSIONS, or the spider has no portal")
+        return run
+
+    def open(self) -> None:
         """Start this portal's run; decide between an incremental and a full walk."""
-        self.portal = portal
+        portal = self.portal
         self.repo.ensure_portal(portal.name, portal.title, portal.region)
         last = self.repo.last_run(portal.name)
         # until one crawl got to its end, new records are the portal's back catalogue
@@ -95,7 +115,7 @@ class CrawlState:
     def enqueue_alerts(self) -> bool:
         """Whether records stored now are queued for alerts: not on a baseline crawl,
         unless the portal says ``alert_on_first_crawl``; never in `portal check`."""
-        if self.portal is None or self.settings.check_articles:
+        if self.settings.check_articles:
             return False
         return not self.baseline or self.portal.alert_on_first_crawl
 
@@ -131,11 +151,6 @@ class CrawlState:
         url = response.request.url if response.request is not None else response.url
         self.list_pages[url] = (validators, links)
 
-    @property
-    def portal_name(self) -> str:
-        """The portal's name for log lines ("?" before the spider opened it)."""
-        return self.portal.name if self.portal is not None else "?"
-
     def article_failed(self, count: int = 1) -> None:
         self.article_failures += count
 
@@ -149,7 +164,7 @@ class CrawlState:
         self.storage_error = str(error)
         logger.error(
             "portal %s: %s; stopping this crawl (the next one walks every list page)",
-            self.portal_name,
+            self.portal.name,
             error,
         )
         engine = self.crawler.engine
@@ -164,7 +179,7 @@ class CrawlState:
     # -- end of the crawl ----------------------------------------------------------
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.portal is None or self.run_id is None:
+        if self.run_id is None:
             return
         try:
             self._record_end(reason)
@@ -177,7 +192,7 @@ class CrawlState:
             )
 
     def _record_end(self, reason: str) -> None:
-        assert self.portal is not None and self.run_id is not None
+        assert self.run_id is not None
         stats = self.crawler.stats
         assert stats is not None
         complete = {
@@ -193,11 +208,12 @@ class CrawlState:
             status = PARTIAL
         else:
             status = FINISHED
+        self.new_records = int(stats.get_value("govwatch/stored", 0))
         self.repo.finish_run(
             self.run_id,
             status=status,
             requests=int(stats.get_value("downloader/request_count", 0)),
-            new_records=int(stats.get_value("govwatch/stored", 0)),
+            new_records=self.new_records,
             errors=int(stats.get_value("govwatch/errors", 0)),
             message=self.storage_error or (None if reason == "finished" else reason),
             list_pages=int(stats.get_value("govwatch/list_pages", 0)),
@@ -208,12 +224,13 @@ class CrawlState:
                 for code in BLOCKED_STATUSES
             ),
         )
+        self.status = status
         logger.info(
             "portal %s: run #%s %s: %s new, %s requests, %s errors",
             self.portal.name,
             self.run_id,
             status,
-            stats.get_value("govwatch/stored", 0),
+            self.new_records,
             stats.get_value("downloader/request_count", 0),
             stats.get_value("govwatch/errors", 0),
         )

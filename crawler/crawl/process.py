@@ -4,37 +4,21 @@ from __future__ import annotations
 
 import gc
 import logging
-import pickle
 from collections.abc import Callable, Sequence
-from typing import Any, Self, cast
+from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
-from crawler.portals import Portal
+from crawler.configfiles.portals import Portal
 
 logger = logging.getLogger(__name__)
 
 
-class ProjectSettings(Settings):
-    """Scrapy's settings, copied by a pickle round trip instead of ``deepcopy``.
-
-    Every crawler copies the settings it is given (``Crawler.__init__``): with one crawler
-    per portal, deepcopy's ~9 ms per copy is paid a thousand times per crawl of a thousand
-    portals; pickling copies the same plain data in about a third of the time.
-    """
-
-    def copy(self) -> Self:
-        try:
-            return cast(Self, pickle.loads(pickle.dumps(self, pickle.HIGHEST_PROTOCOL)))
-        except (pickle.PicklingError, TypeError, AttributeError):  # a value pickle refuses
-            return super().copy()
-
-
 def project_settings(**overrides: Any) -> Settings:
     """govwatch's Scrapy settings with command-line overrides (GOVWATCH_DB, ...)."""
-    settings = ProjectSettings()
+    settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")  # the CLI logs
     for name, value in overrides.items():

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from crawler.exceptions import ConfigError
-from crawler.workers import default_workers
+from crawler.pipelines.workers import default_workers
 
 ENV_OVERRIDABLE = ("GOVWATCH_DB", "GOVWATCH_PORTALS", "GOVWATCH_WORKERS", "GOVWATCH_HTTP_CLIENT")
 
@@ -31,7 +31,7 @@ def _get(settings: BaseSettings, name: str) -> str:
 
 
 @dataclass(frozen=True)
-class GovwatchSettings:
+class CrawlConfig:
     db_url: str
     portals_path: str
     full: bool
@@ -40,12 +40,12 @@ class GovwatchSettings:
     max_list_pages: int
     progress_interval: float
     check_articles: int  # >0: `portal check` mode, fetch this many articles of page one
-    workers: int  # analysis worker processes (crawler.workers); 0: in the crawl's process
+    workers: int  # analysis worker processes (crawler.pipelines.workers); 0: in the crawl's process
     workers_after: int  # pages a process analyses itself before it starts the workers
     http_client: str  # a key of HTTP_CLIENTS
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> GovwatchSettings:
+    def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
         return cls(
             db_url=_get(settings, "GOVWATCH_DB"),
             portals_path=_get(settings, "GOVWATCH_PORTALS"),

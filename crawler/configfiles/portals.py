@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crawler.configfile import entry_label, read_yaml, unique_names, validate_entry
+from crawler.configfiles.reader import entry_label, read_yaml, unique_names, validate_entry
 from crawler.exceptions import ConfigError, UnknownPortal
 
 DEFAULT_SCHEDULE = "30m"

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler.config import GovwatchSettings
+from crawler.crawl.config import CrawlConfig
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
-        interval = GovwatchSettings.from_settings(crawler.settings).progress_interval
+        interval = CrawlConfig.from_settings(crawler.settings).progress_interval
         if interval <= 0:
             raise NotConfigured
         extension = cls(crawler, interval)

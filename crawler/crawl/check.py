@@ -8,12 +8,12 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
-from crawler.crawling import crawl
+from crawler.configfiles.portals import Portal
+from crawler.crawl.process import crawl
+from crawler.crawl.run import CrawlRun
 from crawler.extract import families
 from crawler.items import AnnouncementItem
-from crawler.portals import Portal
 from crawler.rendering import escalation as rendering
-from crawler.state import CrawlState
 from crawler.tables import clip, format_table
 
 SHOWN_FIELDS = (
@@ -44,15 +44,15 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
         crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
 
     (crawler,) = crawl([portal], settings, on_crawler=collect)
-    state = CrawlState.of(crawler)
+    run = CrawlRun.of(crawler)
     assert crawler.stats is not None
     print(families.describe(crawler.stats), file=out)
     print(rendering.describe(crawler.stats), file=out)
-    for url, (_validators, links) in state.list_pages.items():
+    for url, (_validators, links) in run.list_pages.items():
         print(f"list page {url}: {len(links)} article links", file=out)
         rows = [(link.date.date() if link.date else "", link.text, link.url) for link in links]
         print(format_table(("date", "title", "url"), rows, limit=60), file=out)
-    if not state.list_pages:
+    if not run.list_pages:
         print("no list page could be fetched (see the log above)", file=out)
         return 1
     for item in items:

@@ -1,0 +1,111 @@
+"""``govwatch alerts test|pending|resend``: the alert emails and their outbox."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from crawler.cli.common import (
+    Commands,
+    alerts_config,
+    alerts_path,
+    db_url,
+    local_time,
+    scheduler_settings,
+)
+from crawler.exceptions import GovwatchError
+
+
+def cmd_alerts_test(args: argparse.Namespace) -> int:
+    """Send a test email to ADDRESS with the SMTP settings of alerts.yaml."""
+    from scheduler.config import check_address
+    from scheduler.daemon import make_mailer
+    from scheduler.emails import test_message
+    from storage.durations import utcnow
+
+    settings = scheduler_settings()
+    alerts = alerts_config(args)
+    mailer = make_mailer(alerts, settings, os.environ)
+    if mailer is None:
+        raise GovwatchError(f"{alerts_path(args)[0]}: no smtp section, so no mail can be sent")
+    try:
+        address = check_address(args.address)
+    except ValueError as exc:
+        raise GovwatchError(str(exc)) from None
+    sender = alerts.smtp.sender if alerts.smtp else "govwatch@govwatch.invalid"
+    message = test_message(address, sender, sender.rsplit("@", 1)[1], utcnow())
+    with mailer.connect() as connection:
+        connection.send(message)
+    print(f"test email sent to {address} via {mailer.describe()}")
+    return 0
+
+
+def cmd_alerts_pending(args: argparse.Namespace) -> int:
+    """List alert emails not sent yet, and those given up, with their last error."""
+    from crawler.tables import format_table
+    from scheduler.status import outbox_status
+    from storage import Repository
+    from storage.outbox import AlertStore
+
+    settings = scheduler_settings()
+    repo = Repository.open(db_url(args))
+    try:
+        messages = AlertStore(repo).messages()
+        outbox = outbox_status(repo)
+    finally:
+        repo.close()
+    rows = [
+        (
+            m.id,
+            "given up" if m.status == "failed" else m.status,
+            ", ".join(m.recipients),
+            m.attempts,
+            local_time(m.queued_at, settings),
+            local_time(m.next_attempt_at, settings) if m.status == "pending" else "",
+            m.last_error or "",
+            m.subject,
+        )
+        for m in messages
+    ]
+    headers = ("id", "status", "to", "attempts", "queued", "next try", "last error", "subject")
+    if rows:
+        print(format_table(headers, rows, limit=60))
+    else:
+        print("no alert email is waiting")
+    if outbox.unmatched or outbox.waiting:
+        waiting = ", ".join(f"{name}: {n}" for name, n in sorted(outbox.waiting.items()))
+        print(
+            f"{outbox.unmatched} new announcements not matched yet; "
+            f"waiting for a digest: {waiting or 'none'}"
+        )
+    return 0
+
+
+def cmd_alerts_resend(args: argparse.Namespace) -> int:
+    """Queue alert email ID again (a given-up or a sent one); the daemon sends it."""
+    from storage import Repository
+    from storage.durations import utcnow
+    from storage.outbox import AlertStore
+
+    settings = scheduler_settings()
+    repo = Repository.open(db_url(args))
+    try:
+        message = AlertStore(repo).requeue(args.id, utcnow())
+    finally:
+        repo.close()
+    if message is None:
+        raise GovwatchError(f"no alert email #{args.id} (see `govwatch alerts pending`)")
+    print(
+        f"email #{message.id} to {', '.join(message.recipients)} queued again: "
+        f"a running daemon sends it within {settings.send_interval:g}s"
+    )
+    return 0
+
+
+def register(commands: Commands) -> None:
+    alerts = commands.group("alerts", help="alert emails: test, pending, resend")
+    p = alerts.add("test", cmd_alerts_test)
+    p.add_argument("address", metavar="ADDRESS", help="where to send the test email")
+    alerts.add("pending", cmd_alerts_pending)
+    p = alerts.add("resend", cmd_alerts_resend)
+    p.add_argument("id", type=int, metavar="ID", help="the email's id (alerts pending)")

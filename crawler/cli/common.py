@@ -1,0 +1,164 @@
+"""What every command shares: the common options, the files and database they name, logging."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings as ScrapySettings
+
+    from crawler.configfiles.portals import Portal
+    from scheduler.config import AlertsConfig, Settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DB = "sqlite:///govwatch.db"
+DEFAULT_PORTALS = "portals.yaml"
+DEFAULT_ALERTS = "alerts.yaml"
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def db_url(args: argparse.Namespace) -> str:
+    return str(args.db or os.environ.get("GOVWATCH_DB") or DEFAULT_DB)
+
+
+def portals_path(args: argparse.Namespace) -> Path:
+    return Path(args.portals or os.environ.get("GOVWATCH_PORTALS") or DEFAULT_PORTALS)
+
+
+def selected_portals(args: argparse.Namespace, names: Sequence[str] = ()) -> list[Portal]:
+    from crawler.configfiles.portals import find_portal, load_portals
+
+    portals = load_portals(portals_path(args))
+    if not names:
+        return portals
+    return [find_portal(portals, name) for name in names]
+
+
+def scrapy_settings(args: argparse.Namespace, **extra: Any) -> ScrapySettings:
+    from crawler.crawl.process import project_settings
+
+    return project_settings(
+        GOVWATCH_DB=db_url(args),
+        GOVWATCH_PORTALS=str(portals_path(args)),
+        LOG_LEVEL="DEBUG" if args.verbose else ("WARNING" if args.quiet else "INFO"),
+        **extra,
+    )
+
+
+def alerts_path(args: argparse.Namespace) -> tuple[Path, bool]:
+    """The alert file, and whether it was named (--alerts, GOVWATCH_ALERTS) or defaulted."""
+    named = args.alerts or os.environ.get("GOVWATCH_ALERTS")
+    return Path(named or DEFAULT_ALERTS), bool(named)
+
+
+def alerts_config(args: argparse.Namespace) -> AlertsConfig:
+    """The alert file's configuration; none at the default path means no alerts."""
+    from crawler.configfiles.alerts import load_alerts
+    from scheduler.config import AlertsConfig
+
+    path, named = alerts_path(args)
+    if not named and not path.exists():
+        logger.info("no %s: no subscriptions, no admin", path)
+        return AlertsConfig()
+    return load_alerts(path)
+
+
+def scheduler_settings() -> Settings:
+    from scheduler.config import Settings
+
+    return Settings.from_env(os.environ)
+
+
+def local_time(value: datetime | None, settings: Settings) -> str:
+    """A stored time as a person reads it: the daemon's zone, to the minute."""
+    return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+# -- the parser ------------------------------------------------------------------------
+
+
+def common_options(top: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    # after the command, an option left out must not erase one given before it
+    unset: Any = None if top else argparse.SUPPRESS
+    flag: Any = False if top else argparse.SUPPRESS
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--portals",
+        metavar="FILE",
+        default=unset,
+        help="portal file (default: $GOVWATCH_PORTALS or portals.yaml)",
+    )
+    common.add_argument(
+        "--alerts",
+        metavar="FILE",
+        default=unset,
+        help="alert file (default: $GOVWATCH_ALERTS or alerts.yaml)",
+    )
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        default=unset,
+        help="database URL (default: $GOVWATCH_DB or sqlite:///govwatch.db)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=flag, help="log debug messages"
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=flag, help="log warnings and errors only"
+    )
+    return common
+
+
+class Commands:
+    """One level of subcommands; every command is added the same way, its help from the
+    first line of its function's docstring."""
+
+    def __init__(self, parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+        self.sub = parser.add_subparsers(required=True, metavar="COMMAND")
+        self.common = common
+
+    def add(
+        self, name: str, func: Command | None = None, help: str = ""
+    ) -> argparse.ArgumentParser:
+        text = help or (func.__doc__ or "").strip().split("\n", 1)[0]
+        parser = self.sub.add_parser(name, help=text, description=text, parents=[self.common])
+        if func is not None:
+            parser.set_defaults(func=func)
+        return parser
+
+    def group(self, name: str, help: str) -> Commands:
+        """A command with subcommands of its own (``portal list``, ``alerts test``)."""
+        return Commands(self.add(name, help=help), self.common)
+
+
+# -- logging -----------------------------------------------------------------------
+
+
+class _LibraryNoise(logging.Filter):
+    """Scrapy's and Alembic's info lines (middleware lists, stats dumps) only with --verbose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        library = record.name.startswith(
+            ("scrapy", "alembic", "twisted", "py.warnings", "apscheduler")
+        )
+        return not library or record.levelno >= logging.WARNING
+
+
+def setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    if not verbose:
+        handler.addFilter(_LibraryNoise())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)

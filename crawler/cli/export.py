@@ -1,0 +1,86 @@
+"""``govwatch export``: stored records to stdout as JSON lines or CSV.
+
+It starts without Scrapy, pydantic, YAML, Alembic or the scheduler: only the store is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from crawler.cli.common import Commands, db_url
+
+# exported datetimes are in the contract's zone
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def write_records(records: Iterable[Mapping[str, Any]], fmt: str, out: TextIO) -> int:
+    """Write ``records`` as ``fmt`` (jsonl or csv; lists JSON-encoded in a CSV cell)."""
+    from storage.repository import EXPORT_FIELDS
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    count = 0
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    for record in records:
+        row = {k: _json_value(v) for k, v in record.items()}
+        if writer:
+            writer.writerow({k: encode(v) if isinstance(v, list) else v for k, v in row.items()})
+        else:
+            out.write(encode(row) + "\n")
+        count += 1
+    return count
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write stored records to stdout as JSON lines or CSV."""
+    from storage import Repository
+
+    repo = Repository.open(db_url(args))
+    # what is loaded by now lives until the process exits: the collector need not walk it
+    gc.freeze()
+    try:
+        records = repo.export(
+            portal=args.portal, meetings_only=args.meetings_only, since=args.since
+        )
+        count = write_records(records, args.format, sys.stdout)
+    finally:
+        repo.close()
+    print(f"{count} records", file=sys.stderr)
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def register(commands: Commands) -> None:
+    p = commands.add("export", cmd_export)
+    p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="output format")
+    p.add_argument("--portal", metavar="NAME", help="only this portal")
+    p.add_argument("--meetings-only", action="store_true", help="only meeting announcements")
+    p.add_argument(
+        "--since",
+        type=_date,
+        metavar="DATE",
+        help="only records first seen on or after DATE (YYYY-MM-DD)",
+    )

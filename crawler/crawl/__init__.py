@@ -1,0 +1,1 @@
+"""Running crawls: the process, each crawl's run record, middlewares, progress, `portal check`."""

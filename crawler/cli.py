@@ -23,7 +23,8 @@ from crawler.exceptions import GovwatchError
 
 if TYPE_CHECKING:
     from crawler.portals import Portal
-    from scheduler.config import AlertsConfig, Settings
+    from scheduler.alerts_file import AlertsConfig
+    from scheduler.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def load_alerts(path: Path) -> AlertsConfig:
     """The alert file, validated like the portal file: errors name file, entry and field."""
     from crawler.configfile import entry_label, read_yaml, unique_names, validate_entry
     from crawler.exceptions import ConfigError
-    from scheduler.config import AlertsConfig, Subscription
+    from scheduler.alerts_file import AlertsConfig, Subscription
 
     data = read_yaml(path)
     if data is None:
@@ -206,7 +207,7 @@ def load_alerts(path: Path) -> AlertsConfig:
 
 def alerts_config(args: argparse.Namespace) -> AlertsConfig:
     """The alert file's configuration; none at the default path means no alerts."""
-    from scheduler.config import AlertsConfig
+    from scheduler.alerts_file import AlertsConfig
 
     path, named = alerts_path(args)
     if not named and not path.exists():
@@ -216,7 +217,7 @@ def alerts_config(args: argparse.Namespace) -> AlertsConfig:
 
 
 def scheduler_settings() -> Settings:
-    from scheduler.config import Settings
+    from scheduler.settings import Settings
 
     return Settings.from_env(os.environ)
 
@@ -295,7 +296,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
     """Send a test email to ADDRESS with the SMTP settings of alerts.yaml."""
-    from scheduler.config import check_address
+    from scheduler.alerts_file import check_address
     from scheduler.daemon import make_mailer
     from scheduler.emails import test_message
 

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crawler.configfile import entry_label, read_yaml, unique_names, validate_entry
 from crawler.exceptions import ConfigError, UnknownPortal
-from scheduler.triggers import check_schedule
 
 DEFAULT_SCHEDULE = "30m"
 
@@ -59,6 +58,10 @@ class Portal(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
+        # imported here: extraction workers import this module for Selectors only, and the
+        # scheduler brings storage (SQLAlchemy) with it
+        from scheduler.triggers import check_schedule
+
         return check_schedule(value)
 
     @field_validator("encoding")

@@ -1,3 +1,3 @@
-"""The daemon: APScheduler loop, crawl runner, alert outbox, mailer and portal health."""
+"""The daemon: APScheduler loop, crawl runner, alert delivery, mailer and portal health."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,12 +23,15 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler import jobs
-from scheduler.config import AlertsConfig, PortalSpec, Settings
+from scheduler.alerts_file import AlertsConfig
+from scheduler.delivery import Delivery
 from scheduler.health import HealthMonitor
 from scheduler.mailer import FakeMailer, Mailer, SmtpMailer
-from scheduler.outbox import Outbox
+from scheduler.portal import PortalSpec
 from scheduler.runner import CrawlRunner
+from scheduler.settings import Settings
 from scheduler.triggers import crawl_trigger, digest_trigger, restart_time
+from storage.durations import utcnow
 from storage.exceptions import StorageError
 from storage.outbox import AlertStore
 from storage.repository import Repository
@@ -39,10 +42,6 @@ JOBS_TABLE = "apscheduler_jobs"
 STORED = "default"  # crawl and digest jobs, in the database
 MEMORY = "memory"  # the sender, rebuilt at every start
 CRAWLS = "crawls"  # the executor crawls run in: at most max_crawls threads, one process each
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,9 @@ class Daemon:
         self._deliver_lock = threading.Lock()
         self._deliver_again = threading.Event()
         self.config = Config({}, AlertsConfig(), None)
-        self.outbox = Outbox(self.store, settings, self.config.alerts, None, clock, self.stopping)
+        self.delivery = Delivery(
+            self.store, settings, self.config.alerts, None, clock, self.stopping
+        )
         self.health = HealthMonitor(repo, self.store, settings, self.config.alerts, clock)
         self.scheduler = make_scheduler(repo, settings)
 
@@ -138,9 +139,9 @@ class Daemon:
         return Config(portals, alerts, make_mailer(alerts, self.settings, self.env))
 
     def apply(self, config: Config, startup: bool = False) -> None:
-        """Make ``config`` current: swap the outbox and health monitor, sync the jobs."""
+        """Make ``config`` current: swap the delivery and health monitor, sync the jobs."""
         self.config = config
-        self.outbox = Outbox(
+        self.delivery = Delivery(
             self.store, self.settings, config.alerts, config.mailer, self.clock, self.stopping
         )
         self.health = HealthMonitor(self.repo, self.store, self.settings, config.alerts, self.clock)
@@ -251,8 +252,8 @@ class Daemon:
         if self.stopping.is_set():
             return
         with self._deliver_lock:
-            self.outbox.expand()
-            self.outbox.build_digest(name)
+            self.delivery.expand()
+            self.delivery.build_digest(name)
         self.request_delivery()
 
     def request_delivery(self) -> None:
@@ -269,7 +270,7 @@ class Daemon:
                 return
             try:
                 self._deliver_again.clear()
-                self.outbox.run()
+                self.delivery.run()
             finally:
                 self._deliver_lock.release()
 

@@ -17,7 +17,7 @@ from itertools import groupby
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from scheduler.config import Subscription
+from scheduler.alerts_file import Subscription
 from storage.models import Announcement, CrawlRun, Portal
 from storage.outbox import Item, NewMessage
 

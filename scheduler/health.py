@@ -11,7 +11,8 @@ from datetime import datetime
 from functools import partial
 
 from scheduler import emails
-from scheduler.config import AlertsConfig, Settings
+from scheduler.alerts_file import AlertsConfig
+from scheduler.settings import Settings
 from storage.models import CrawlRun
 from storage.outbox import BROKEN, OK, AlertStore, NewMessage
 from storage.repository import Repository

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from email.message import EmailMessage
 from typing import Protocol
 
-from scheduler.config import Smtp
+from scheduler.alerts_file import Smtp
 from scheduler.exceptions import MailError, SchedulerError
 
 logger = logging.getLogger(__name__)

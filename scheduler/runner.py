@@ -13,16 +13,14 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from scheduler.config import PortalSpec, Settings
+from scheduler.portal import PortalSpec
+from scheduler.settings import Settings
+from storage.durations import utcnow
 from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

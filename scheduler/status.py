@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect
 
-from scheduler.config import PortalSpec
 from scheduler.daemon import JOBS_TABLE
+from scheduler.portal import PortalSpec
 from storage.outbox import BROKEN, AlertStore
 from storage.repository import Repository
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scheduler.config import Subscription
+from scheduler.alerts_file import Subscription
 from storage.models import Announcement, Portal
 
 

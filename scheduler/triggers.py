@@ -1,4 +1,5 @@
-"""When crawls and digests run: APScheduler triggers with stable phases and bounded jitter.
+"""When crawls and digests run: the one parser of schedules and intervals, and APScheduler
+triggers with stable phases and bounded jitter.
 
 Cron lines read as in crontab (0 and 7 are Sunday), although APScheduler 3 counts from Monday.
 """
@@ -10,18 +11,111 @@ import random
 import re
 import zlib
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.config import PortalSpec, Settings, Subscription, parse_interval
+from scheduler.portal import PortalSpec
+from scheduler.settings import Settings
+from storage.durations import is_duration, parse_duration
+
+if TYPE_CHECKING:
+    # only a type: the alert file's model validates digest_every with check_interval
+    from scheduler.alerts_file import Subscription
 
 # interval phases count from here, so a portal's phase survives restarts and reloads
 ANCHOR = datetime(2024, 1, 1, tzinfo=UTC)
 JITTER_SHARE = 0.1  # a run is delayed by at most this share of its interval
+MIN_INTERVAL = timedelta(minutes=1)
 CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DOW_ITEM = re.compile(r"^(\*|\d+(?:-\d+)?)(?:/(\d+))?$")
+
+
+# -- the syntax of schedules ------------------------------------------------------------
+
+
+def parse_interval(text: str) -> timedelta | None:
+    """``30m``, ``1.5h`` → a timedelta; None when ``text`` is no interval (a cron line, say).
+
+    The unit is required: a bare ``30`` is neither 30 seconds nor a cron line.
+    """
+    if not is_duration(text):
+        return None
+    return parse_duration(text, unit_required=True)
+
+
+def check_interval(text: str) -> timedelta:
+    """An interval of at least a minute (a digest's ``digest_every``), else ValueError."""
+    interval = parse_interval(text)
+    if interval is None:
+        raise ValueError(f"not an interval like 1h or 30m: {text!r}")
+    if interval < MIN_INTERVAL:
+        raise ValueError(f"interval {text!r} is shorter than one minute")
+    return interval
+
+
+def check_schedule(text: str) -> str:
+    """A portal's ``schedule``: an interval of at least a minute, or a crontab line; else
+    ValueError saying why."""
+    if parse_interval(text) is not None:
+        check_interval(text)
+        return text
+    try:
+        CronTrigger(**cron_fields(text), timezone=UTC)
+    except ValueError as exc:
+        raise ValueError(f"not a cron line or an interval like 30m: {text!r} ({exc})") from None
+    return text
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field for APScheduler 3, whose numbers start at Monday.
+
+    ``1-5`` → ``mon,tue,wed,thu,fri``; ``5-7`` → ``fri,sat,sun``; ``1/2`` steps up to 7
+    as ``1-7/2`` does; names and ``*`` are passed through.
+    """
+    out: list[str] = []
+    for item in field.split(","):
+        match = _DOW_ITEM.match(item.strip())
+        if not match:
+            out.append(item)  # names (mon-fri) mean the same to both
+            continue
+        span, step = match[1], int(match[2] or 1)
+        if step < 1:
+            raise ValueError(f"a step of 0 in the day of week: {item!r}")
+        if span == "*":
+            if step == 1:
+                out.append("*")
+                continue
+            first, last = 0, 6
+        elif "-" in span:
+            first, last = (int(part) for part in span.split("-"))
+        else:
+            first = int(span)
+            last = 7 if match[2] else first
+        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last):
+            raise ValueError(f"day of week out of range: {item!r}")
+        out.extend(CRONTAB_DAYS[day] for day in range(first, last + 1, step))
+    return ",".join(dict.fromkeys(out))
+
+
+def cron_fields(line: str) -> dict[str, str]:
+    """A crontab line's five fields as CronTrigger arguments, the day of week translated."""
+    values = line.split()
+    if len(values) != 5:
+        raise ValueError(f"a cron line has 5 fields, not {len(values)}")
+    minute, hour, day, month, day_of_week = values
+    return {
+        "minute": minute,
+        "hour": hour,
+        "day": day,
+        "month": month,
+        "day_of_week": crontab_weekdays(day_of_week),
+    }
+
+
+# -- triggers ---------------------------------------------------------------------------
 
 
 class PhasedInterval(IntervalTrigger):
@@ -56,46 +150,9 @@ def interval_seconds(schedule: str, settings: Settings) -> float | None:
     return interval.total_seconds() * settings.time_scale
 
 
-def crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field for APScheduler 3, whose numbers start at Monday.
-
-    ``1-5`` → ``mon,tue,wed,thu,fri``; names and ``*`` are passed through.
-    """
-    out: list[str] = []
-    for item in field.split(","):
-        match = _DOW_ITEM.match(item.strip())
-        if not match:
-            out.append(item)  # names (mon-fri) mean the same to both
-            continue
-        span, step = match[1], int(match[2] or 1)
-        if span == "*":
-            if step == 1:
-                out.append("*")
-                continue
-            first, last = 0, 6
-        elif "-" in span:
-            first, last = (int(part) for part in span.split("-"))
-        else:
-            first = last = int(span)
-        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last):
-            raise ValueError(f"day of week out of range: {item!r}")
-        out.extend(CRONTAB_DAYS[day] for day in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(out))
-
-
 def cron_trigger(line: str, settings: Settings, jitter: float | None) -> CronTrigger:
-    values = line.split()
-    if len(values) != 5:
-        raise ValueError(f"a cron line has 5 fields, got {len(values)}: {line!r}")
-    minute, hour, day, month, day_of_week = values
     return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=crontab_weekdays(day_of_week),
-        timezone=settings.zone,
-        jitter=int(jitter) if jitter else None,
+        **cron_fields(line), timezone=settings.zone, jitter=int(jitter) if jitter else None
     )
 
 

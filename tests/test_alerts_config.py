@@ -10,8 +10,9 @@ import pytest
 from crawler.cli import main
 from crawler.configfiles.alerts import load_alerts
 from crawler.exceptions import ConfigError
-from scheduler.config import Settings, Subscription
+from scheduler.alerts_file import Subscription
 from scheduler.exceptions import SettingsError
+from scheduler.settings import Settings
 from scheduler.subscriptions import matches
 from storage.models import Announcement, Portal
 from tests.support.alerts import root_logging  # noqa: F401  (a fixture)
@@ -59,6 +60,11 @@ def test_the_design_example_loads(tmp_path):
     assert hourly.digest_every == "1h"
 
 
+def test_digest_intervals_may_have_decimals_like_portal_schedules():
+    subscription = Subscription(name="d", to=["a@x.org"], mode="digest", digest_every="1.5h")
+    assert subscription.digest_every == "1.5h"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -93,6 +99,14 @@ def test_the_design_example_loads(tmp_path):
         (
             "smtp: {host: h.example.org, ssl: true, starttls: true, sender: g@example.org}\n",
             "top level, field 'smtp': choose one of ssl (port 465) and starttls (port 587)",
+        ),
+        (
+            "subscriptions:\n  - {name: a, to: x@example.org, mode: digest, digest_every: 0.5m}\n",
+            "entry 1 (a), field 'digest_every': interval '0.5m' is shorter than one minute",
+        ),
+        (
+            "subscriptions:\n  - {name: a, to: x@example.org, mode: digest, digest_every: soon}\n",
+            "entry 1 (a), field 'digest_every': not an interval like 1h or 30m: 'soon'",
         ),
         ("- just\n- a list\n", "expected a mapping (smtp, admin, subscriptions), got list"),
         ("subscriptions: [\n", "not valid YAML"),

@@ -11,7 +11,7 @@ import pytest
 
 from crawler.cli import main
 from scheduler import emails
-from scheduler.config import Subscription
+from scheduler.alerts_file import Subscription
 from storage.models import Announcement, Portal
 from storage.outbox import Item
 from tests.support.alerts import (

@@ -17,9 +17,10 @@ from crawler.cli import main
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle
 from crawler.items import AnnouncementItem
-from scheduler.config import AlertsConfig, Settings
+from scheduler.alerts_file import AlertsConfig
+from scheduler.delivery import Delivery, backoff
 from scheduler.mailer import SmtpMailer
-from scheduler.outbox import Outbox, backoff
+from scheduler.settings import Settings
 from storage import Repository
 from storage.models import AlertDelivery, AlertEvent, AlertMessage
 from storage.outbox import AlertStore
@@ -72,10 +73,12 @@ def seed(repo: Repository, records: list[dict], enqueue: bool = True) -> list[st
     return repo.add_announcements(records, enqueue_alerts=enqueue)
 
 
-def outbox(repo: Repository, alerts: dict, clock: Clock, settings: Settings = SETTINGS) -> Outbox:
+def delivery(
+    repo: Repository, alerts: dict, clock: Clock, settings: Settings = SETTINGS
+) -> Delivery:
     config = AlertsConfig.model_validate(alerts)
     mailer = SmtpMailer(config.smtp, None) if config.smtp else None
-    return Outbox(AlertStore(repo), settings, config, mailer, clock)
+    return Delivery(AlertStore(repo), settings, config, mailer, clock)
 
 
 def count(repo: Repository, model) -> int:
@@ -123,7 +126,7 @@ def test_expansion_is_exactly_once_even_when_two_senders_race(repo: Repository):
         ]
     }
     clock = Clock()
-    boxes = [outbox(repo, alerts, clock) for _ in range(3)]
+    boxes = [delivery(repo, alerts, clock) for _ in range(3)]
     threads = [threading.Thread(target=box.expand) for box in boxes]
     for thread in threads:
         thread.start()
@@ -168,7 +171,7 @@ def test_digest_three_meetings_make_one_email_an_empty_period_none(sqlite_url, s
         ],
     }
     clock = Clock()
-    box = outbox(repo, alerts, clock)
+    box = delivery(repo, alerts, clock)
     box.run()
     assert smtp.mailbox.all() == []  # digest subscribers get nothing instantly
     assert box.build_digest("morning") is not None
@@ -194,10 +197,11 @@ def test_what_waited_for_a_digest_is_sent_when_the_subscription_turns_instant(sq
     digest = {"name": "desk", "to": "a@x.org", "mode": "digest", "digest_at": "08:00"}
     clock = Clock()
     assert (
-        outbox(repo, {"smtp": smtp.smtp_config(), "subscriptions": [digest]}, clock).run().sent == 0
+        delivery(repo, {"smtp": smtp.smtp_config(), "subscriptions": [digest]}, clock).run().sent
+        == 0
     )
     instant = {"name": "desk", "to": "a@x.org"}
-    box = outbox(repo, {"smtp": smtp.smtp_config(), "subscriptions": [instant]}, clock)
+    box = delivery(repo, {"smtp": smtp.smtp_config(), "subscriptions": [instant]}, clock)
     assert box.run().sent == 1
     (email,) = smtp.mailbox.all()
     assert email.subject.startswith("[govwatch] desk · 2 new meetings")
@@ -213,7 +217,7 @@ def test_smtp_down_for_several_runs_then_up_delivers_each_alert_once(sqlite_url,
     seed(repo, [record(f"http://w/{i}.html", f"第{i}次常务会议") for i in range(3)])
     alerts = {"smtp": smtp.smtp_config(), "subscriptions": [{"name": "desk", "to": "a@x.org"}]}
     clock = Clock()
-    box = outbox(repo, alerts, clock)
+    box = delivery(repo, alerts, clock)
     smtp.stop()
     for attempt in range(1, 5):  # four sender runs, each when the retries fall due
         report = box.run()
@@ -242,7 +246,7 @@ def test_given_up_is_kept_visible_and_can_be_resent(sqlite_url, smtp, capsys):
     seed(repo, [record("http://w/1.html", "常务会议")])
     alerts = {"smtp": smtp.smtp_config(), "subscriptions": [{"name": "desk", "to": "a@x.org"}]}
     clock = Clock()
-    box = outbox(repo, alerts, clock)
+    box = delivery(repo, alerts, clock)
     smtp.stop()
     gave_up = 0
     while not gave_up:
@@ -272,7 +276,7 @@ def test_crash_between_send_and_mark_repeats_that_message_with_its_message_id(sq
     repo = Repository.open(sqlite_url)
     seed(repo, [record("http://w/1.html", "常务会议"), record("http://w/2.html", "推进会")])
     alerts = {"smtp": smtp.smtp_config(), "subscriptions": [{"name": "desk", "to": "a@x.org"}]}
-    box = outbox(repo, alerts, Clock())
+    box = delivery(repo, alerts, Clock())
     box.expand()
     first, _second = AlertStore(repo).due_messages(START)
     # what a sender killed right after the server said 250 leaves behind: sent, not marked
@@ -280,7 +284,7 @@ def test_crash_between_send_and_mark_repeats_that_message_with_its_message_id(sq
     with box.mailer.connect() as connection:
         connection.send(box.email(first))
     # the restarted sender
-    assert outbox(repo, alerts, Clock()).run().sent == 2
+    assert delivery(repo, alerts, Clock()).run().sent == 2
     received = smtp.mailbox.all()
     assert len(received) == 3
     ids = [r.message_id for r in received]

@@ -267,13 +267,11 @@ def test_a_hanging_crawl_is_killed_and_health_mail_goes_out_once_per_change(
     tmp_path: Path, sqlite_url: str, smtp: SmtpServer, daemons: list[Daemon], capsys
 ):
     good, bad = PortalSite().start(), PortalSite().start()
-    hang = threading.Event()
-    hang.set()
+    answer = threading.Event()  # set: the stuck portal answers again
 
     def hanging_list(path: str, headers: dict[str, str]) -> None:
         if path == LIST:
-            while hang.is_set():
-                time.sleep(0.1)
+            answer.wait(timeout=600)
         return None
 
     bad.handlers.append(hanging_list)
@@ -321,7 +319,7 @@ def test_a_hanging_crawl_is_killed_and_health_mail_goes_out_once_per_change(
         assert "stuck: failing since" in status and "killed after its timeout of 10s" in status
         assert to_admin() == ["[govwatch] portal stuck is failing"]
 
-        hang.clear()  # the portal answers again
+        answer.set()
         wait_until(lambda: len(to_admin()) == 2, INTERVAL + 60, "the recovery email", daemon)
         assert to_admin() == [
             "[govwatch] portal stuck is failing",
@@ -335,7 +333,7 @@ def test_a_hanging_crawl_is_killed_and_health_mail_goes_out_once_per_change(
         assert not [r for r in repo.runs(limit=100) if r.status == "running"]
         repo.close()
     finally:
-        hang.clear()
+        answer.set()
         good.stop()
         bad.stop()
 
@@ -344,11 +342,12 @@ def test_reload_on_change_keeps_the_last_good_config_and_sigterm_stops_cleanly(
     tmp_path: Path, sqlite_url: str, daemons: list[Daemon]
 ):
     one, two = PortalSite().start(), PortalSite().start()
-    slow = threading.Event()
+    slow = threading.Event()  # set: two's pages wait until the test ends (released)
+    released = threading.Event()
 
     def slow_articles(path: str, headers: dict[str, str]) -> None:
         if slow.is_set() and path != "/robots.txt":
-            time.sleep(5)
+            released.wait(timeout=600)
         return None
 
     two.handlers.append(slow_articles)
@@ -381,6 +380,6 @@ def test_reload_on_change_keeps_the_last_good_config_and_sigterm_stops_cleanly(
         assert not [r for r in repo.runs(limit=100) if r.status == "running"]
         repo.close()
     finally:
-        slow.clear()
+        released.set()
         one.stop()
         two.stop()

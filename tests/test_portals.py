@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.configfiles.portals import load_portals, parse_interval
+from crawler.configfiles.portals import load_portals
 from crawler.exceptions import ConfigError
+from scheduler.triggers import parse_interval
 from tests.support.portal import govwatch
 
 GOOD = """
@@ -50,6 +51,21 @@ def test_contract_example_loads(tmp_path):
         ("- name: a\n  start_urls: [file:///etc/passwd]\n", "not an http(s) URL"),
         ("- name: a\n  start_urls: [http://x.org/]\n  schedule: every day\n", "field 'schedule'"),
         ("- name: a\n  start_urls: [http://x.org/]\n  schedule: 10s\n", "shorter than one minute"),
+        ("- name: a\n  start_urls: [http://x.org/]\n  schedule: 0.5m\n", "shorter than one minute"),
+        (
+            "- name: a\n  start_urls: [http://x.org/]\n  schedule: 0 8 * * 8\n",
+            "field 'schedule': not a cron line or an interval like 30m: '0 8 * * 8' "
+            "(day of week out of range: '8')",
+        ),
+        (
+            "- name: a\n  start_urls: [http://x.org/]\n  schedule: 0 25 * * 7\n",
+            "field 'schedule': not a cron line or an interval like 30m: '0 25 * * 7'",
+        ),
+        (
+            "- name: a\n  start_urls: [http://x.org/]\n  schedule: '30'\n",
+            "field 'schedule': not a cron line or an interval like 30m: '30' "
+            "(a cron line has 5 fields, not 1)",
+        ),
         ("- name: a\n  start_urls: [http://x.org/]\n  encoding: klingon\n", "unknown encoding"),
         (
             "- name: a\n  start_urls: [http://x.org/]\n  colour: red\n",
@@ -93,7 +109,35 @@ def test_missing_portal_file_is_a_clear_error(tmp_path):
     assert "nope.yaml: file not found" in result.stderr
 
 
-def test_intervals():
+def test_intervals_take_decimals_and_need_a_unit():
     assert parse_interval("30m").total_seconds() == 1800
     assert parse_interval("2h").total_seconds() == 7200
+    assert parse_interval("1.5h").total_seconds() == 5400
     assert parse_interval("*/5 * * * *") is None
+    assert parse_interval("30") is None
+
+
+SCHEDULES = """
+- name: sunday_7
+  start_urls: [http://x.org/]
+  schedule: "0 8 * * 7"
+- name: sunday_0
+  start_urls: [http://x.org/]
+  schedule: "0 8 * * 0"
+- name: weekend
+  start_urls: [http://x.org/]
+  schedule: "0 8 * * 5-7"
+- name: decimal
+  start_urls: [http://x.org/]
+  schedule: 1.5h
+"""
+
+
+def test_sunday_may_be_7_and_intervals_decimal_in_the_portal_file(tmp_path):
+    path = write(tmp_path, SCHEDULES)
+    schedules = [portal.schedule for portal in load_portals(path)]
+    assert schedules == ["0 8 * * 7", "0 8 * * 0", "0 8 * * 5-7", "1.5h"]
+    result = govwatch("portal", "list", "--portals", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "sunday_7\t\thttp://x.org/\tschedule 0 8 * * 7" in result.stdout
+    assert "decimal\t\thttp://x.org/\tschedule 1.5h" in result.stdout

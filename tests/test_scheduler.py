@@ -13,14 +13,22 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crawler.cli import main
+from crawler.configfiles.portals import Portal
 from crawler.exceptions import ConfigError
 from crawler.items import AnnouncementItem
 from scheduler import jobs
-from scheduler.config import AlertsConfig, Settings, Subscription
+from scheduler.alerts_file import AlertsConfig, Subscription
 from scheduler.daemon import STORED, Daemon
 from scheduler.health import judge
 from scheduler.runner import CrawlRunner
-from scheduler.triggers import crawl_trigger, crontab_weekdays, digest_trigger, restart_time
+from scheduler.settings import Settings
+from scheduler.triggers import (
+    check_schedule,
+    crawl_trigger,
+    crontab_weekdays,
+    digest_trigger,
+    restart_time,
+)
 from storage import Repository
 from storage.models import CrawlRun
 from storage.outbox import BROKEN, OK, AlertStore, DaemonRunning
@@ -109,6 +117,60 @@ def test_cron_lines_read_as_in_crontab():
     fire = jittered.get_next_fire_time(None, NOW + timedelta(minutes=1))
     assert fire is not None
     assert NOW + timedelta(minutes=30) <= fire <= NOW + timedelta(minutes=30, seconds=90)
+
+
+def fire_times(trigger: Any, count: int, now: datetime = NOW) -> list[datetime]:
+    """The next ``count`` fire times from ``now``, as APScheduler would compute them."""
+    times: list[datetime] = []
+    previous = None
+    for _ in range(count):
+        fire = trigger.get_next_fire_time(previous, previous or now)
+        assert fire is not None
+        times.append(fire)
+        previous = fire
+    return times
+
+
+def test_day_of_week_lists_and_ranges_read_as_in_crontab():
+    assert crontab_weekdays("7") == "sun"
+    assert crontab_weekdays("5-7") == "fri,sat,sun"
+    assert crontab_weekdays("1,7") == "mon,sun"
+    assert crontab_weekdays("6-7,0") == "sat,sun"
+    assert crontab_weekdays("1/2") == "mon,wed,fri,sun"  # 1-7/2
+    assert crontab_weekdays("0-7/7") == "sun"
+    for bad in ("8", "7-1", "1-8", "*/0"):
+        with pytest.raises(ValueError):
+            crontab_weekdays(bad)
+
+
+def test_a_portal_on_sunday_7_fires_on_sundays_at_eight_in_shanghai():
+    portal = Portal(name="weibin", start_urls=["http://x.org/"], schedule="0 8 * * 7")
+    settings = Settings(jitter=0)
+    sundays = fire_times(crawl_trigger(portal, settings), 4)
+    assert sundays == [datetime(2024, 1, d, 8, 0, tzinfo=SHANGHAI) for d in (7, 14, 21, 28)]
+    assert all(t.astimezone(SHANGHAI).weekday() == 6 for t in sundays)  # Python: 6 is Sunday
+    zero = Portal(name="weibin", start_urls=["http://x.org/"], schedule="0 8 * * 0")
+    assert fire_times(crawl_trigger(zero, settings), 4) == sundays
+    weekend = fire_times(crawl_trigger(P("weibin", "0 8 * * 5-7"), settings), 3)
+    assert [t.weekday() for t in weekend] == [6, 4, 5]  # from Saturday 11:00: sun, fri, sat
+
+
+def test_a_bad_cron_line_is_refused_with_the_reason():
+    assert check_schedule("0 8 * * 7") == "0 8 * * 7"
+    assert check_schedule("1.5h") == "1.5h"
+    with pytest.raises(ValueError) as error:
+        check_schedule("0 8 * * 8")
+    assert str(error.value) == (
+        "not a cron line or an interval like 30m: '0 8 * * 8' (day of week out of range: '8')"
+    )
+    with pytest.raises(ValueError, match="shorter than one minute"):
+        check_schedule("30s")
+
+
+def test_decimal_intervals_schedule_as_written():
+    trigger = crawl_trigger(P("weibin", "1.5h"), Settings(jitter=0))
+    first, second = fire_times(trigger, 2)
+    assert second - first == timedelta(minutes=90)
 
 
 def test_digest_times():
@@ -272,7 +334,7 @@ def test_no_two_senders_overlap_and_no_request_is_lost(daemon):
             if len(runs) == 1:
                 instance.deliver()  # a request while running: returns at once, runs again after
 
-    instance.outbox = Recorder()  # type: ignore[assignment]
+    instance.delivery = Recorder()  # type: ignore[assignment]
     instance.deliver()
     assert runs == [0, 1]
 

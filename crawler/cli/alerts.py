@@ -18,7 +18,7 @@ from crawler.exceptions import GovwatchError
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
     """Send a test email to ADDRESS with the SMTP settings of alerts.yaml."""
-    from scheduler.config import check_address
+    from scheduler.alerts_file import check_address
     from scheduler.daemon import make_mailer
     from scheduler.emails import test_message
     from storage.durations import utcnow

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
 
     from crawler.configfiles.portals import Portal
-    from scheduler.config import AlertsConfig, Settings
+    from scheduler.alerts_file import AlertsConfig
+    from scheduler.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def alerts_path(args: argparse.Namespace) -> tuple[Path, bool]:
 def alerts_config(args: argparse.Namespace) -> AlertsConfig:
     """The alert file's configuration; none at the default path means no alerts."""
     from crawler.configfiles.alerts import load_alerts
-    from scheduler.config import AlertsConfig
+    from scheduler.alerts_file import AlertsConfig
 
     path, named = alerts_path(args)
     if not named and not path.exists():
@@ -72,7 +73,7 @@ def alerts_config(args: argparse.Namespace) -> AlertsConfig:
 
 
 def scheduler_settings() -> Settings:
-    from scheduler.config import Settings
+    from scheduler.settings import Settings
 
     return Settings.from_env(os.environ)
 

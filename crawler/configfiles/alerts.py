@@ -6,7 +6,7 @@ from pathlib import Path
 
 from crawler.configfiles.reader import entry_label, read_yaml, unique_names, validate_entry
 from crawler.exceptions import ConfigError
-from scheduler.config import AlertsConfig, Subscription
+from scheduler.alerts_file import AlertsConfig, Subscription
 
 
 def load_alerts(path: Path) -> AlertsConfig:

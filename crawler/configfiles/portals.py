@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import codecs
-import re
-from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crawler.configfiles.reader import entry_label, read_yaml, unique_names, validate_entry
 from crawler.exceptions import ConfigError, UnknownPortal
 
 DEFAULT_SCHEDULE = "30m"
-INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_interval(text: str) -> timedelta | None:
-    """``30m`` → 30 minutes; None when ``text`` is not an interval (it may be a cron line)."""
-    match = INTERVAL.match(text)
-    if not match:
-        return None
-    return timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])})
 
 
 class Selectors(BaseModel):
@@ -71,18 +58,11 @@ class Portal(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        interval = parse_interval(value)
-        if interval is not None:
-            if interval.total_seconds() < 60:
-                raise ValueError(f"interval {value!r} is shorter than one minute")
-            return value
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
-            raise ValueError(
-                f"not a cron line or an interval like 30m: {value!r} ({exc})"
-            ) from None
-        return value
+        # imported here: extraction workers import this module for Selectors only, and the
+        # scheduler brings storage (SQLAlchemy) with it
+        from scheduler.triggers import check_schedule
+
+        return check_schedule(value)
 
     @field_validator("encoding")
     @classmethod

@@ -100,12 +100,12 @@ class PrintedMail:
 def send_alerts(repo: Repository, alerts: Path) -> list[EmailMessage]:
     """One run of the daemon's sender: match new meetings, render and "send" their emails."""
     from crawler.configfiles.alerts import load_alerts
-    from scheduler.config import Settings
-    from scheduler.outbox import Outbox
+    from scheduler.delivery import Delivery
+    from scheduler.settings import Settings
     from storage.outbox import AlertStore
 
     mail = PrintedMail()
-    Outbox(AlertStore(repo), Settings.from_env({}), load_alerts(alerts), mail).run()
+    Delivery(AlertStore(repo), Settings.from_env({}), load_alerts(alerts), mail).run()
     return mail.sent
 
 

@@ -18,9 +18,10 @@ from sqlalchemy.exc import DBAPIError
 
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteArticle, SiteStyle
-from scheduler.config import AlertsConfig, Settings
+from scheduler.alerts_file import AlertsConfig
+from scheduler.delivery import Delivery, SendReport
 from scheduler.mailer import SmtpMailer
-from scheduler.outbox import Outbox, SendReport
+from scheduler.settings import Settings
 from storage import Repository
 from storage.db import connect
 from storage.models import AlertEvent, Announcement, AnnouncementBand
@@ -138,14 +139,14 @@ def send_alerts(db: str, smtp: SmtpServer) -> SendReport:
     assert alerts.smtp is not None
     repo = Repository.open(db)
     try:
-        outbox = Outbox(
+        delivery = Delivery(
             AlertStore(repo),
             Settings(),
             alerts,
             SmtpMailer(alerts.smtp, None),
             lambda: datetime.now(UTC),
         )
-        return outbox.run()
+        return delivery.run()
     finally:
         repo.close()
 

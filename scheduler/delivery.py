@@ -1,6 +1,6 @@
-"""The alert outbox: match new announcements, build digests, send due emails, retry failures.
+"""Alert delivery: match new announcements, build digests, send due emails, retry failures.
 
-How this adds up to exactly once is told in :class:`Outbox`.
+How this adds up to exactly once is told in :class:`Delivery`.
 """
 
 from __future__ import annotations
@@ -9,24 +9,22 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from scheduler import emails
-from scheduler.config import AlertsConfig, Settings, Subscription
+from scheduler.alerts_file import AlertsConfig, Subscription
 from scheduler.exceptions import MailError
 from scheduler.mailer import Mailer, MessageRefused
+from scheduler.settings import Settings
 from scheduler.subscriptions import matching
+from storage.durations import utcnow
 from storage.models import AlertMessage
 from storage.outbox import AlertStore, Item, Match, NewMessage
 
 logger = logging.getLogger(__name__)
 
 BATCH = 100
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -41,7 +39,7 @@ def backoff(attempts: int, settings: Settings) -> float:
     return float(min(settings.retry_max, settings.retry_first * 2 ** max(0, attempts - 1)))
 
 
-class Outbox:
+class Delivery:
     """Exactly once, step by step.
 
     The crawl writes an alert event with each new announcement, in the transaction that

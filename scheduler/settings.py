@@ -1,0 +1,90 @@
+"""The daemon's GOVWATCH_* settings (docs/running.md), read once from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from scheduler.exceptions import SettingsError
+from scheduler.portal import PortalSpec
+from storage.durations import parse_duration
+
+
+@dataclass(frozen=True)
+class Settings:
+    """GOVWATCH_* settings of the daemon and the alert commands (docs/running.md).
+
+    Durations are seconds, or ``500ms``, ``30s``, ``5m``, ``1.5h``, ``3d`` in the environment.
+    """
+
+    max_crawls: int = 2  # crawls running at once, each in its own process
+    crawl_timeout: float = 1800.0  # a crawl is killed after this (per portal: its settings)
+    kill_grace: float = 10.0  # SIGTERM first; SIGKILL after this
+    send_interval: float = 30.0  # the sender's rhythm (it also runs after every crawl)
+    retry_first: float = 60.0  # first retry of a failed email; doubles each time
+    retry_max: float = 1800.0  # longest wait between two attempts
+    give_up_after: float = 2 * 86400.0  # an email still failing this long after queueing
+    misfire_grace: float = 600.0  # a job that could not start on time may still start this late
+    jitter: float = 120.0  # random delay of each crawl, at most this and a tenth of its interval
+    start_spread: float = 300.0  # overdue crawls after a restart are spread over this
+    reload_check: float = 5.0  # how often portals.yaml and alerts.yaml are checked for changes
+    health_failures: int = 3  # bad runs in a row before a portal counts as broken
+    timezone: str = "Asia/Shanghai"  # of cron schedules and digest_at times
+    time_scale: float = 1.0  # tests and demos: every interval schedule is multiplied by this
+    mail_fake: bool = False  # log emails instead of sending them
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Settings from ``GOVWATCH_<NAME>`` variables; a bad value raises SettingsError."""
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            variable = f"GOVWATCH_{item.name.upper()}"
+            raw = env.get(variable, "").strip()
+            if not raw:
+                continue
+            try:
+                values[item.name] = _convert(item.name, item.default, raw)
+            except ValueError as exc:
+                raise SettingsError(f"{variable}={raw!r}: {exc}") from None
+        return cls(**values)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def crawl_timeout_for(self, portal: PortalSpec) -> float:
+        """The portal's own GOVWATCH_CRAWL_TIMEOUT (in its ``settings``), or the default."""
+        own = portal.settings.get("GOVWATCH_CRAWL_TIMEOUT")
+        if own is None:
+            return self.crawl_timeout
+        try:
+            return parse_duration(own).total_seconds()
+        except ValueError:
+            return self.crawl_timeout
+
+
+def _convert(name: str, default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 1/0, true/false, yes/no or on/off")
+    if isinstance(default, int):
+        value = int(raw)
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+    if isinstance(default, float):
+        number = parse_duration(raw).total_seconds()
+        if number <= 0:
+            raise ValueError("must be more than 0")
+        return number
+    if name == "timezone":
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+    return raw

@@ -105,7 +105,7 @@ def _json_value(value: Any) -> Any:
 
 
 def write_records(records: Any, fmt: str, out: TextIO) -> int:
-    from storage.repository import EXPORT_FIELDS
+    from storage import EXPORT_FIELDS
 
     # json.dumps(value, ensure_ascii=False), without building an encoder for every value
     encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -321,12 +321,11 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
     from crawler.tables import format_table
     from scheduler.status import outbox_status
     from storage import Repository
-    from storage.outbox import AlertStore
 
     settings = scheduler_settings()
     repo = Repository.open(db_url(args))
     try:
-        messages = AlertStore(repo).messages()
+        messages = repo.messages()
         outbox = outbox_status(repo)
     finally:
         repo.close()
@@ -360,12 +359,11 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
 def cmd_alerts_resend(args: argparse.Namespace) -> int:
     """Queue alert email ID again (a given-up or a sent one); the daemon sends it."""
     from storage import Repository
-    from storage.outbox import AlertStore
 
     settings = scheduler_settings()
     repo = Repository.open(db_url(args))
     try:
-        message = AlertStore(repo).requeue(args.id, datetime.now(UTC))
+        message = repo.requeue(args.id, datetime.now(UTC))
     finally:
         repo.close()
     if message is None:

@@ -29,9 +29,7 @@ from scheduler.mailer import FakeMailer, Mailer, SmtpMailer
 from scheduler.outbox import Outbox
 from scheduler.runner import CrawlRunner
 from scheduler.triggers import crawl_trigger, digest_trigger, restart_time
-from storage.exceptions import StorageError
-from storage.outbox import AlertStore
-from storage.repository import Repository
+from storage import Repository, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +102,6 @@ class Daemon:
     ) -> None:
         self.settings = settings
         self.repo = repo
-        self.store = AlertStore(repo)
         self.load_portals = load_portals
         self.load_alerts = load_alerts
         self.watched = list(watched)
@@ -117,8 +114,8 @@ class Daemon:
         self._deliver_lock = threading.Lock()
         self._deliver_again = threading.Event()
         self.config = Config({}, AlertsConfig(), None)
-        self.outbox = Outbox(self.store, settings, self.config.alerts, None, clock, self.stopping)
-        self.health = HealthMonitor(repo, self.store, settings, self.config.alerts, clock)
+        self.outbox = Outbox(repo, settings, self.config.alerts, None, clock, self.stopping)
+        self.health = HealthMonitor(repo, settings, self.config.alerts, clock)
         self.scheduler = make_scheduler(repo, settings)
 
     # -- configuration ----------------------------------------------------------------
@@ -141,9 +138,9 @@ class Daemon:
         """Make ``config`` current: swap the outbox and health monitor, sync the jobs."""
         self.config = config
         self.outbox = Outbox(
-            self.store, self.settings, config.alerts, config.mailer, self.clock, self.stopping
+            self.repo, self.settings, config.alerts, config.mailer, self.clock, self.stopping
         )
-        self.health = HealthMonitor(self.repo, self.store, self.settings, config.alerts, self.clock)
+        self.health = HealthMonitor(self.repo, self.settings, config.alerts, self.clock)
         self.sync_jobs(startup)
 
     def reload(self) -> bool:
@@ -294,7 +291,7 @@ class Daemon:
 
     def run(self) -> int:
         """Run until SIGTERM or SIGINT; returns the exit code."""
-        with self.store.daemon_lock():
+        with self.repo.daemon_lock():
             config = self.load()  # no last good configuration yet: errors end the command
             previous = {
                 sig: signal.signal(sig, self._signal)

@@ -17,8 +17,7 @@ from scheduler.config import AlertsConfig, Settings, Subscription
 from scheduler.exceptions import MailError
 from scheduler.mailer import Mailer, MessageRefused
 from scheduler.subscriptions import matching
-from storage.models import AlertMessage
-from storage.outbox import AlertStore, Item, Match, NewMessage
+from storage import AlertMessage, Item, Match, NewMessage, Repository
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ class Outbox:
 
     def __init__(
         self,
-        store: AlertStore,
+        store: Repository,
         settings: Settings,
         alerts: AlertsConfig,
         mailer: Mailer | None,

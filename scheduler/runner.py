@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from scheduler.config import PortalSpec, Settings
-from storage.repository import Repository
+from storage import Repository
 
 logger = logging.getLogger(__name__)
 

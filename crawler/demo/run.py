@@ -102,10 +102,9 @@ def send_alerts(repo: Repository, alerts: Path) -> list[EmailMessage]:
     from crawler.cli import load_alerts
     from scheduler.config import Settings
     from scheduler.outbox import Outbox
-    from storage.outbox import AlertStore
 
     mail = PrintedMail()
-    Outbox(AlertStore(repo), Settings.from_env({}), load_alerts(alerts), mail).run()
+    Outbox(repo, Settings.from_env({}), load_alerts(alerts), mail).run()
     return mail.sent
 
 

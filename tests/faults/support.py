@@ -21,10 +21,7 @@ from crawler.demo.site import SiteArticle, SiteStyle
 from scheduler.config import AlertsConfig, Settings
 from scheduler.mailer import SmtpMailer
 from scheduler.outbox import Outbox, SendReport
-from storage import Repository
-from storage.db import connect
-from storage.models import AlertEvent, Announcement, AnnouncementBand
-from storage.outbox import AlertStore
+from storage import AlertEvent, Announcement, AnnouncementBand, Repository, connect
 from tests.support.alerts import meeting, notice
 from tests.support.portal import ROOT, portal_entry, serve, write_portals
 from tests.support.smtp import SmtpServer
@@ -139,7 +136,7 @@ def send_alerts(db: str, smtp: SmtpServer) -> SendReport:
     repo = Repository.open(db)
     try:
         outbox = Outbox(
-            AlertStore(repo),
+            repo,
             Settings(),
             alerts,
             SmtpMailer(alerts.smtp, None),
@@ -153,11 +150,17 @@ def send_alerts(db: str, smtp: SmtpServer) -> SendReport:
 class Crawl:
     """A ``govwatch crawl`` process running in the background; its log goes to a file."""
 
-    def __init__(self, args: Sequence[str], log: Path, env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        args: Sequence[str],
+        log: Path,
+        env: Mapping[str, str] | None = None,
+        module: str = "crawler.cli",
+    ):
         self.log_path = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "crawler.cli", *args],
+                [sys.executable, "-m", module, *args],
                 cwd=ROOT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
                 stdout=out,

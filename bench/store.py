@@ -29,10 +29,15 @@ from typing import Any
 from bench.common import ROOT, Options, Result, fmt, median
 from bench.simsite import article_paragraphs, vocabulary
 from crawler.dedupe import Candidate, Deduplicator, Signature, sign
-from crawler.items import STORED_FIELDS
 from crawler.settings import GOVWATCH_BATCH_SIZE
-from storage import Repository
-from storage.repository import BAND_LEVEL_CAPS, fingerprint_key
+from storage import (
+    BAND_LEVEL_CAPS,
+    COLUMN_FIELDS,
+    FIELDS,
+    STORED_FIELDS,
+    Repository,
+    fingerprint_key,
+)
 from tests.support.postgres import create_database, postgres_server
 
 logger = logging.getLogger(__name__)
@@ -46,29 +51,9 @@ BANDS_PKEY = "pk_announcement_bands"  # migration 0005
 INSERTS = 3_000  # records through the dedupe + store path per timed run
 TARGET_RATE = 5000.0
 TARGET_EXPORT = 1.0
-COLUMNS = (
-    "id",
-    "portal",
-    "url",
-    "title",
-    "published_at",
-    "source",
-    "body",
-    "is_meeting",
-    "meeting_date",
-    "meeting_name",
-    "presider",
-    "speakers",
-    "attendees",
-    "location",
-    "meeting_form",
-    "attachments",
-    "fingerprint",
-    "simhash",
-    "duplicate_of",
-    "first_seen_at",
-    "run_id",
-)
+# the announcements table's columns, in the order bulk_rows gives them
+COLUMNS = ("id", *COLUMN_FIELDS, "run_id")
+LIST_COLUMNS = {field.name for field in FIELDS if field.kind == "list"}  # JSON "[]" when empty
 
 
 def portal_name(i: int) -> str:
@@ -98,28 +83,25 @@ def bulk_rows(count: int, until: datetime, sqlite_text: bool) -> Iterator[tuple[
         seen = start + step * i
         published = seen - timedelta(hours=3)
         meeting = i % 3 == 0
-        values: tuple[Any, ...] = (
-            i,
-            portal_name(i),
-            url(i),
-            f"{portal_name(i)}召开第{i}次常务会议" if meeting else f"{portal_name(i)}工作动态{i}",
-            published,
-            "区政府办公室",
-            f"{bodies[i % len(bodies)]}（编号{i}）",
-            meeting,
-            published.date() if meeting else None,
-            f"第{i}次常务会议" if meeting else None,
-            None,
-            "[]",
-            "[]",
-            None,
-            None,
-            "[]",
-            bulk_fingerprint(i),
-            signed64(rng),
-            None,
-            seen,
-            None,
+        row = {
+            "id": i,
+            "portal": portal_name(i),
+            "url": url(i),
+            "title": f"{portal_name(i)}召开第{i}次常务会议"
+            if meeting
+            else f"{portal_name(i)}工作动态{i}",
+            "published_at": published,
+            "source": "区政府办公室",
+            "body": f"{bodies[i % len(bodies)]}（编号{i}）",
+            "is_meeting": meeting,
+            "meeting_date": published.date() if meeting else None,
+            "meeting_name": f"第{i}次常务会议" if meeting else None,
+            "fingerprint": bulk_fingerprint(i),
+            "simhash": signed64(rng),
+            "first_seen_at": seen,
+        }
+        values: tuple[Any, ...] = tuple(
+            row.get(name, "[]" if name in LIST_COLUMNS else None) for name in COLUMNS
         )
         if sqlite_text:  # SQLAlchemy's SQLite formats for DateTime, Date and Boolean
             values = tuple(
@@ -137,7 +119,7 @@ def bulk_rows(count: int, until: datetime, sqlite_text: bool) -> Iterator[tuple[
 
 def band_level(i: int, count: int, caps: tuple[int | None, ...]) -> int:
     """The level record ``i``'s band keys sit at in a store that grew to ``count`` records:
-    each capped level half full, as it is on average (storage.repository.BAND_LEVEL_CAPS)."""
+    each capped level half full, as it is on average (storage.BAND_LEVEL_CAPS)."""
     newer = count - i  # records stored after this one
     for level in range(len(caps) - 1, 0, -1):
         cap = caps[level]

@@ -6,31 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from storage import STORED_FIELDS  # the fields written to the store; the rest is working state
+
 if TYPE_CHECKING:
     from crawler.dedupe import Signature
-
-# Fields written to the store; the rest (the page itself, list hints) are working state.
-STORED_FIELDS = (
-    "portal",
-    "url",
-    "title",
-    "published_at",
-    "source",
-    "body",
-    "is_meeting",
-    "meeting_date",
-    "meeting_name",
-    "presider",
-    "speakers",
-    "attendees",
-    "location",
-    "meeting_form",
-    "attachments",
-    "fingerprint",
-    "simhash",
-    "duplicate_of",
-    "bands",  # near-duplicate LSH keys: the repository writes them to their own table
-)
 
 
 @dataclass

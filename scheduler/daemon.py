@@ -31,10 +31,7 @@ from scheduler.portal import PortalSpec
 from scheduler.runner import CrawlRunner
 from scheduler.settings import Settings
 from scheduler.triggers import crawl_trigger, digest_trigger, restart_time
-from storage.durations import utcnow
-from storage.exceptions import StorageError
-from storage.outbox import AlertStore
-from storage.repository import Repository
+from storage import Repository, StorageError, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +100,6 @@ class Daemon:
     ) -> None:
         self.settings = settings
         self.repo = repo
-        self.store = AlertStore(repo)
         self.load_portals = load_portals
         self.load_alerts = load_alerts
         self.watched = list(watched)
@@ -116,10 +112,8 @@ class Daemon:
         self._deliver_lock = threading.Lock()
         self._deliver_again = threading.Event()
         self.config = Config({}, AlertsConfig(), None)
-        self.delivery = Delivery(
-            self.store, settings, self.config.alerts, None, clock, self.stopping
-        )
-        self.health = HealthMonitor(repo, self.store, settings, self.config.alerts, clock)
+        self.delivery = Delivery(repo, settings, self.config.alerts, None, clock, self.stopping)
+        self.health = HealthMonitor(repo, settings, self.config.alerts, clock)
         self.scheduler = make_scheduler(repo, settings)
 
     # -- configuration ----------------------------------------------------------------
@@ -142,9 +136,9 @@ class Daemon:
         """Make ``config`` current: swap the delivery and health monitor, sync the jobs."""
         self.config = config
         self.delivery = Delivery(
-            self.store, self.settings, config.alerts, config.mailer, self.clock, self.stopping
+            self.repo, self.settings, config.alerts, config.mailer, self.clock, self.stopping
         )
-        self.health = HealthMonitor(self.repo, self.store, self.settings, config.alerts, self.clock)
+        self.health = HealthMonitor(self.repo, self.settings, config.alerts, self.clock)
         self.sync_jobs(startup)
 
     def reload(self) -> bool:
@@ -295,7 +289,7 @@ class Daemon:
 
     def run(self) -> int:
         """Run until SIGTERM or SIGINT; returns the exit code."""
-        with self.store.daemon_lock():
+        with self.repo.daemon_lock():
             config = self.load()  # no last good configuration yet: errors end the command
             previous = {
                 sig: signal.signal(sig, self._signal)

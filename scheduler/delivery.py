@@ -18,9 +18,7 @@ from scheduler.exceptions import MailError
 from scheduler.mailer import Mailer, MessageRefused
 from scheduler.settings import Settings
 from scheduler.subscriptions import matching
-from storage.durations import utcnow
-from storage.models import AlertMessage
-from storage.outbox import AlertStore, Item, Match, NewMessage
+from storage import AlertMessage, Item, Match, NewMessage, Repository, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +50,7 @@ class Delivery:
 
     def __init__(
         self,
-        store: AlertStore,
+        store: Repository,
         settings: Settings,
         alerts: AlertsConfig,
         mailer: Mailer | None,

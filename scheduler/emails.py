@@ -18,8 +18,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from scheduler.alerts_file import Subscription
-from storage.models import Announcement, CrawlRun, Portal
-from storage.outbox import Item, NewMessage
+from storage import Announcement, CrawlRun, Item, NewMessage, PortalRow
 
 PREFIX = "[govwatch]"
 SEP = " · "
@@ -53,7 +52,7 @@ def message_id(key: str, salt: str, domain: str) -> str:
     return f"<govwatch.{digest}@{domain}>"
 
 
-def portal_label(portal: Portal) -> str:
+def portal_label(portal: PortalRow) -> str:
     return one_line(portal.title or portal.name)
 
 

@@ -13,9 +13,7 @@ from functools import partial
 from scheduler import emails
 from scheduler.alerts_file import AlertsConfig
 from scheduler.settings import Settings
-from storage.models import CrawlRun
-from storage.outbox import BROKEN, OK, AlertStore, NewMessage
-from storage.repository import Repository
+from storage import BROKEN, OK, CrawlRun, NewMessage, Repository
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +62,11 @@ class HealthMonitor:
     def __init__(
         self,
         repo: Repository,
-        store: AlertStore,
         settings: Settings,
         alerts: AlertsConfig,
         clock: Callable[[], datetime],
     ) -> None:
         self.repo = repo
-        self.store = store
         self.settings = settings
         self.alerts = alerts
         self.clock = clock
@@ -80,7 +76,7 @@ class HealthMonitor:
         its state changed."""
         threshold = self.settings.health_failures
         runs = self.repo.runs(portal, limit=threshold + 5)
-        judged = judge(runs, threshold, lambda run_id: self.store.ever_had_links(portal, run_id))
+        judged = judge(runs, threshold, lambda run_id: self.repo.ever_had_links(portal, run_id))
         if judged is None:
             return False
         state, reason = judged
@@ -104,7 +100,7 @@ class HealthMonitor:
                 domain,
             )
 
-        changed = self.store.record_health(portal, state, reason, latest.id, now, render)
+        changed = self.repo.record_health(portal, state, reason, latest.id, now, render)
         if changed and state == BROKEN:
             logger.warning("portal %s is failing: %s", portal, reason)
         elif changed:

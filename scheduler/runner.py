@@ -17,8 +17,7 @@ from datetime import datetime
 
 from scheduler.portal import PortalSpec
 from scheduler.settings import Settings
-from storage.durations import utcnow
-from storage.repository import Repository
+from storage import Repository, utcnow
 
 logger = logging.getLogger(__name__)
 

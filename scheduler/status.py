@@ -12,8 +12,7 @@ from sqlalchemy import inspect
 
 from scheduler.daemon import JOBS_TABLE
 from scheduler.portal import PortalSpec
-from storage.outbox import BROKEN, AlertStore
-from storage.repository import Repository
+from storage import BROKEN, Repository
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,8 @@ def portal_status(
     repo: Repository, portals: Sequence[PortalSpec], zone: ZoneInfo
 ) -> list[PortalStatus]:
     """One row per portal of portals.yaml (times in ``zone``)."""
-    store = AlertStore(repo)
-    health = store.health()
-    summaries = store.portal_summaries()
+    health = repo.health()
+    summaries = repo.portal_summaries()
     upcoming = next_runs(repo)
     rows = []
     for portal in portals:
@@ -87,5 +85,4 @@ def portal_status(
 
 
 def outbox_status(repo: Repository) -> OutboxStatus:
-    store = AlertStore(repo)
-    return OutboxStatus(store.unprocessed_events(), store.waiting(), store.count_messages())
+    return OutboxStatus(repo.unprocessed_events(), repo.waiting(), repo.count_messages())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scheduler.alerts_file import Subscription
-from storage.models import Announcement, Portal
+from storage import Announcement, PortalRow
 
 
 def _any_in(needles: Iterable[str], *haystacks: str | None) -> bool:
@@ -15,7 +15,7 @@ def _any_in(needles: Iterable[str], *haystacks: str | None) -> bool:
     )
 
 
-def matches(subscription: Subscription, announcement: Announcement, portal: Portal) -> bool:
+def matches(subscription: Subscription, announcement: Announcement, portal: PortalRow) -> bool:
     """Whether ``subscription`` wants ``announcement`` (every filter given must agree)."""
     if subscription.meetings_only and not announcement.is_meeting:
         return False
@@ -36,6 +36,6 @@ def matches(subscription: Subscription, announcement: Announcement, portal: Port
 
 
 def matching(
-    subscriptions: Iterable[Subscription], announcement: Announcement, portal: Portal
+    subscriptions: Iterable[Subscription], announcement: Announcement, portal: PortalRow
 ) -> list[Subscription]:
     return [sub for sub in subscriptions if matches(sub, announcement, portal)]

@@ -2,8 +2,75 @@
 
 from __future__ import annotations
 
-from storage.db import connect, migrate
+from storage.alerts import FAILED, PENDING, SENT, Item, Match, NewMessage
+from storage.db import DEFAULT_DB_URL, SQLITE_BUSY_TIMEOUT, connect, migrate, safe_url
+from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
+from storage.durations import is_duration, parse_duration, utcnow
 from storage.exceptions import StorageError, StorageUnavailable
+from storage.health import BROKEN, OK, PortalSummary
+from storage.lock import DaemonRunning
+from storage.models import (
+    AlertDelivery,
+    AlertEvent,
+    AlertMessage,
+    Announcement,
+    AnnouncementBand,
+    CrawlRun,
+    PortalHealth,
+    PortalRow,
+)
+from storage.record import (
+    COLUMN_FIELDS,
+    EXPORT_FIELDS,
+    EXTRACTED_FIELDS,
+    FIELDS,
+    MEETING_FIELDS,
+    STORED_FIELDS,
+    RecordField,
+)
 from storage.repository import Repository
+from storage.retry import RetrySettings
+from storage.runs import Validators
 
-__all__ = ["Repository", "StorageError", "StorageUnavailable", "connect", "migrate"]
+__all__ = [
+    "BAND_LEVEL_CAPS",
+    "BROKEN",
+    "COLUMN_FIELDS",
+    "DEFAULT_DB_URL",
+    "EXPORT_FIELDS",
+    "EXTRACTED_FIELDS",
+    "FAILED",
+    "FIELDS",
+    "MEETING_FIELDS",
+    "OK",
+    "PENDING",
+    "SENT",
+    "SQLITE_BUSY_TIMEOUT",
+    "STORED_FIELDS",
+    "AlertDelivery",
+    "AlertEvent",
+    "AlertMessage",
+    "Announcement",
+    "AnnouncementBand",
+    "CrawlRun",
+    "DaemonRunning",
+    "Item",
+    "Match",
+    "NewMessage",
+    "PortalHealth",
+    "PortalRow",
+    "PortalSummary",
+    "RecordField",
+    "Repository",
+    "RetrySettings",
+    "StorageError",
+    "StorageUnavailable",
+    "Validators",
+    "connect",
+    "fingerprint_key",
+    "is_duration",
+    "migrate",
+    "parse_duration",
+    "safe_url",
+    "utcnow",
+]

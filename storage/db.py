@@ -16,11 +16,12 @@ from storage.exceptions import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_DB_URL = "sqlite:///govwatch.db"  # GOVWATCH_DB and --db when not given
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"  # Alembic's default; migrations/env.py keeps it
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds; GOVWATCH_DB_BUSY_TIMEOUT (storage.retry.RetrySettings)
-WAL_AUTOCHECKPOINT_PAGES = 10_000  # SQLite's default is 1,000 pages of 4 KB
-CACHE_KIB = 32 * 1024  # SQLite's page cache per connection (its default: 2 MB)
+WAL_AUTOCHECKPOINT_PAGES = 10_000  # ten times SQLite's default of 1,000 pages
+CACHE_KIB = 32 * 1024  # SQLite's page cache per connection, 16 times its default
 PG_CONNECT_TIMEOUT = 10  # seconds; an unreachable server fails one attempt, not forever
 
 
@@ -35,8 +36,8 @@ def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # checkpoint the WAL every ~40 MB, not every 4 MB: each checkpoint is an fsync and
-        # a rewrite of the index pages that every batch dirties again (docs/performance.md)
+        # checkpoint the WAL seldom: each checkpoint is an fsync and a rewrite of the index
+        # pages that every batch dirties again
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -92,22 +93,40 @@ def current_revisions(connection: Connection) -> frozenset[str] | None:
     return frozenset(rows.scalars())
 
 
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Run Alembic's upgrade of ``engine``'s schema to ``revision``.
+
+    SQLite's foreign keys are off meanwhile: a batch migration copies a table and drops the
+    old one, which rows referencing it would refuse (the pragma works outside a transaction)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is already there).
 
-    A schema already at the newest revisions costs one query; Alembic (a quarter of a
-    second to import) is loaded only when there is something to upgrade."""
+    A schema already at the newest revisions costs one query; Alembic, slow to import, is
+    loaded only when there is something to upgrade."""
     try:
         with engine.connect() as connection:
             if current_revisions(connection) == migration_heads():
                 return
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "heads")  # independent branches may each add a head
+        upgrade(engine)
     except OperationalError as exc:
         raise StorageUnavailable(f"cannot migrate {safe_url(str(engine.url))}: {exc.orig}") from exc

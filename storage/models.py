@@ -28,7 +28,7 @@ class Base(DeclarativeBase):
     }
 
 
-class Portal(Base):
+class PortalRow(Base):
     """One entry of portals.yaml, as last seen by a crawl."""
 
     __tablename__ = "portals"
@@ -37,8 +37,8 @@ class Portal(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
-    # cookies a browser earned passing the portal's JS challenge (migration 0004), reused by
-    # plain requests until they expire: Playwright's dicts (name, value, domain, path, expires)
+    # cookies a browser earned passing the portal's JS challenge, reused by plain requests
+    # until they expire: Playwright's dicts (name, value, domain, path, expires)
     browser_cookies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
@@ -64,7 +64,7 @@ class Announcement(Base):
     meeting_form: Mapped[str | None] = mapped_column(String(100))
     attachments: Mapped[list[str]] = mapped_column(default=list)
     # sha1 of the normalised body (None when too short to compare): exact copies share it.
-    # Found through its key in the band levels, not an index of its own (migration 0006)
+    # Found through its key in the band levels (storage.dedupe_index), not an index of its own
     fingerprint: Mapped[str | None] = mapped_column(String(40))
     # 64-bit simhash of the body's shingles, stored signed; near copies differ in a few bits
     simhash: Mapped[int | None] = mapped_column(BigInteger)
@@ -74,17 +74,13 @@ class Announcement(Base):
 
 
 class AnnouncementBand(Base):
-    """One LSH band key of an announcement's MinHash, near copies share one, or the key of its
-    content fingerprint, exact copies share it (migrations 0002, 0005, 0006).
+    """One LSH band key of an announcement's MinHash (near copies share one) or the key of
+    its content fingerprint (exact copies share it): the dedupe index (storage.dedupe_index).
 
-    crawler.dedupe computes the band keys, storage.repository.fingerprint_key the other;
-    looking a new body's keys up here finds its candidate copies among a million stored
-    announcements. On SQLite the keys are kept in levels, like
-    a log-structured merge tree (PostgreSQL keeps one level): a new announcement's keys go to
-    the small newest level, and a level that outgrows its cap moves into the next, larger one
-    in key order (``storage.repository.BAND_LEVEL_CAPS``). The primary key leads with the
-    level, so each level is one contiguous run of the index: a batch's random keys dirty a
-    few pages of a small level, not one page each of a big one (docs/performance.md).
+    On SQLite the keys are kept in levels, like a log-structured merge tree: new keys go to
+    the small newest level, and a level that outgrows its cap moves into the next, larger
+    one in key order (``BAND_LEVEL_CAPS``). The primary key leads with the level, so a
+    batch's random keys dirty a few pages of a small level, not one page each of a big one.
     """
 
     __tablename__ = "announcement_bands"
@@ -94,7 +90,7 @@ class AnnouncementBand(Base):
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     # no foreign key: rows are written only with their announcement, in its transaction, and
-    # announcements are not deleted; PostgreSQL checked a foreign key with a trigger per key
+    # announcements are not deleted; a foreign key would cost PostgreSQL a trigger per key
     announcement_id: Mapped[int] = mapped_column(primary_key=True)
 
 
@@ -134,10 +130,10 @@ class CrawlRun(Base):
     not_modified: Mapped[int] = mapped_column(default=0, server_default="0")
     blocked: Mapped[int] = mapped_column(default=0, server_default="0")
     # why this run needed Chromium (render: js, a JS challenge, an empty list shell), or None
-    rendering: Mapped[str | None] = mapped_column(Text)  # migration 0004
+    rendering: Mapped[str | None] = mapped_column(Text)
 
 
-# -- alerts (migration 0003; written by storage.outbox) ------------------------------
+# -- alerts (written by storage.alerts and storage.health) ---------------------------
 
 
 class AlertEvent(Base):

@@ -1,6 +1,6 @@
 """Retrying a transaction while the database is unreachable or locked, then a clear error.
 
-Every repository method is one transaction, so running it again after an OperationalError
+Every public repository method is one transaction, so running it again after an OperationalError
 (a lost connection, a restarting server, SQLite's "database is locked" past its busy timeout)
 repeats the whole of it or nothing. After the last attempt the error becomes
 :class:`~storage.exceptions.StorageUnavailable`, naming the database without its password.
@@ -17,6 +17,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from storage.db import SQLITE_BUSY_TIMEOUT
 from storage.durations import parse_duration
 from storage.exceptions import StorageError, StorageUnavailable
 
@@ -33,7 +34,7 @@ class RetrySettings:
     attempts: int = 6  # tries of one transaction, the first included
     backoff: float = 1.0  # seconds before the second try; doubles after each failure
     backoff_max: float = 15.0  # the longest wait between two tries
-    busy_timeout: float = 30.0  # SQLite: how long one try waits for another writer's lock
+    busy_timeout: float = SQLITE_BUSY_TIMEOUT  # SQLite: one try's wait for a writer's lock
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RetrySettings:
@@ -119,6 +120,7 @@ def retried(
                     )
                     time.sleep(pause)
 
+        wrapper.retried = what  # type: ignore[attr-defined]  # tests/test_storage.py checks it
         return wrapper
 
     return decorate

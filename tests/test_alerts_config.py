@@ -14,7 +14,7 @@ from scheduler.alerts_file import Subscription
 from scheduler.exceptions import SettingsError
 from scheduler.settings import Settings
 from scheduler.subscriptions import matches
-from storage.models import Announcement, Portal
+from storage import Announcement, PortalRow
 from tests.support.alerts import root_logging  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("root_logging")
@@ -160,8 +160,8 @@ def announcement(**fields) -> Announcement:
     return Announcement(**values)
 
 
-WEIBIN = Portal(name="weibin", title="渭滨区人民政府", region="陕西省宝鸡市渭滨区")
-SHENYANG = Portal(name="shenyang", title="沈阳市人民政府", region="辽宁省沈阳市")
+WEIBIN = PortalRow(name="weibin", title="渭滨区人民政府", region="陕西省宝鸡市渭滨区")
+SHENYANG = PortalRow(name="shenyang", title="沈阳市人民政府", region="辽宁省沈阳市")
 
 
 @pytest.mark.parametrize(

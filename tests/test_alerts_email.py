@@ -12,8 +12,7 @@ import pytest
 from crawler.cli import main
 from scheduler import emails
 from scheduler.alerts_file import Subscription
-from storage.models import Announcement, Portal
-from storage.outbox import Item
+from storage import Announcement, Item, PortalRow
 from tests.support.alerts import (
     root_logging,  # noqa: F401  (a fixture)
     write_alerts,
@@ -45,7 +44,7 @@ def item(**fields) -> Item:
     }
     return Item(
         Announcement(**values),
-        Portal(name="weibin", title="渭滨区人民政府", region="陕西省宝鸡市渭滨区"),
+        PortalRow(name="weibin", title="渭滨区人民政府", region="陕西省宝鸡市渭滨区"),
     )
 
 
@@ -140,7 +139,7 @@ def test_digest_groups_by_portal():
                 attendees=[],
                 first_seen_at=datetime(2023, 2, 22, tzinfo=UTC),
             ),
-            Portal(name="shenyang", title="沈阳市人民政府", region="辽宁省沈阳市"),
+            PortalRow(name="shenyang", title="沈阳市人民政府", region="辽宁省沈阳市"),
         ),
     ]
     sub = Subscription(name="morning", to=["a@example.org"], mode="digest", digest_at="08:00")

@@ -21,9 +21,7 @@ from scheduler.alerts_file import AlertsConfig
 from scheduler.delivery import Delivery, backoff
 from scheduler.mailer import SmtpMailer
 from scheduler.settings import Settings
-from storage import Repository
-from storage.models import AlertDelivery, AlertEvent, AlertMessage
-from storage.outbox import AlertStore
+from storage import AlertDelivery, AlertEvent, AlertMessage, Repository
 from tests.support.alerts import (
     meeting,
     notice,
@@ -78,7 +76,7 @@ def delivery(
 ) -> Delivery:
     config = AlertsConfig.model_validate(alerts)
     mailer = SmtpMailer(config.smtp, None) if config.smtp else None
-    return Delivery(AlertStore(repo), settings, config, mailer, clock)
+    return Delivery(repo, settings, config, mailer, clock)
 
 
 def count(repo: Repository, model) -> int:
@@ -135,8 +133,8 @@ def test_expansion_is_exactly_once_even_when_two_senders_race(repo: Repository):
     assert boxes[0].expand() == 0
     assert count(repo, AlertMessage) == 20  # one instant email per meeting for "desk"
     assert count(repo, AlertDelivery) == 40  # and 20 waiting for "morning"'s digest
-    assert AlertStore(repo).waiting() == {"morning": 20}
-    assert AlertStore(repo).unprocessed_events() == 0
+    assert repo.waiting() == {"morning": 20}
+    assert repo.unprocessed_events() == 0
 
     # uniqueness is the database's: a second delivery of the same pair cannot be written
     with pytest.raises(IntegrityError), repo.session.begin() as session:
@@ -222,7 +220,7 @@ def test_smtp_down_for_several_runs_then_up_delivers_each_alert_once(sqlite_url,
     for attempt in range(1, 5):  # four sender runs, each when the retries fall due
         report = box.run()
         assert report.failed == 3 and report.sent == 0
-        pending = AlertStore(repo).messages()
+        pending = repo.messages()
         assert {m.attempts for m in pending} == {attempt}
         assert all("Connection refused" in (m.last_error or "") for m in pending)
         assert box.run().failed == 0  # not due again before its backoff
@@ -237,7 +235,7 @@ def test_smtp_down_for_several_runs_then_up_delivers_each_alert_once(sqlite_url,
     assert sorted(r.subject for r in received) == [
         f"[govwatch] 渭滨区人民政府 · 第{i}次常务会议 · 2023-02-20" for i in range(3)
     ]
-    assert AlertStore(repo).count_messages() == {"sent": 3}
+    assert repo.count_messages() == {"sent": 3}
     repo.close()
 
 
@@ -257,7 +255,7 @@ def test_given_up_is_kept_visible_and_can_be_resent(sqlite_url, smtp, capsys):
     assert main(["alerts", "pending", "--db", sqlite_url]) == 0
     out = capsys.readouterr().out
     assert "given up" in out and "Connection refused" in out and "a@x.org" in out
-    (message,) = AlertStore(repo).messages()
+    (message,) = repo.messages()
     assert message.status == "failed"
 
     smtp.start()
@@ -278,7 +276,7 @@ def test_crash_between_send_and_mark_repeats_that_message_with_its_message_id(sq
     alerts = {"smtp": smtp.smtp_config(), "subscriptions": [{"name": "desk", "to": "a@x.org"}]}
     box = delivery(repo, alerts, Clock())
     box.expand()
-    first, _second = AlertStore(repo).due_messages(START)
+    first, _second = repo.due_messages(START)
     # what a sender killed right after the server said 250 leaves behind: sent, not marked
     assert box.mailer is not None
     with box.mailer.connect() as connection:
@@ -311,11 +309,11 @@ def test_baseline_crawl_queues_nothing_unless_the_portal_asks(tmp_path: Path, sq
         )
         crawl(portals, sqlite_url)
         repo = Repository.open(sqlite_url)
-        urls = {item.announcement.url for _, item in AlertStore(repo).pending_events()}
+        urls = {item.announcement.url for _, item in repo.pending_events()}
         assert urls == {eager.url("/xwzx/zwdt/e1.html"), eager.url("/xwzx/zwdt/e2.html")}
 
         serve(quiet, style, [meeting("q3", 3), meeting("q1", 1), notice("q2", 2)])
         crawl(portals, sqlite_url, "quiet")
-        urls = {item.announcement.url for _, item in AlertStore(repo).pending_events()}
+        urls = {item.announcement.url for _, item in repo.pending_events()}
         assert quiet.url("/xwzx/zwdt/q3.html") in urls and len(urls) == 3
         repo.close()

@@ -11,9 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import select, text
 
-from storage import Repository, repository
+from storage import AnnouncementBand, Repository, dedupe_index
 from storage.db import MIGRATIONS, connect
-from storage.models import AnnouncementBand
 
 KEYS = 5  # band keys per record here; crawler.dedupe gives 10
 
@@ -36,10 +35,10 @@ def level_sizes(repo: Repository) -> Counter[int]:
 def test_levels_move_when_full_and_every_key_is_still_found(
     repo: Repository, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ):
-    monkeypatch.setitem(repository.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 30, 10))
+    monkeypatch.setitem(dedupe_index.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 30, 10))
     repo.ensure_portal("a")
     seen: set[int] = set()
-    caplog.set_level(logging.INFO, logger="storage.repository")
+    caplog.set_level(logging.INFO, logger="storage.dedupe_index")
     for i in range(40):
         assert repo.add_announcements([record(i)]) == [f"http://a/{i}"]
         sizes = level_sizes(repo)
@@ -58,7 +57,7 @@ def test_levels_move_when_full_and_every_key_is_still_found(
 
 
 def test_a_level_moved_on_demand(repo: Repository, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setitem(repository.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 1000, 100))
+    monkeypatch.setitem(dedupe_index.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 1000, 100))
     repo.ensure_portal("a")
     repo.add_announcements([record(1), record(2)])
     assert level_sizes(repo) == {2: 2 * KEYS}
@@ -151,7 +150,7 @@ def test_keys_another_crawl_adds_are_counted_in_time(
 ):
     """Each repository counts the newest level at least every quarter of its cap of its own
     keys, so with two writers the level outgrows its cap by at most that much each."""
-    monkeypatch.setitem(repository.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 1000, 40))
+    monkeypatch.setitem(dedupe_index.BAND_LEVEL_CAPS, repo.engine.dialect.name, (None, 1000, 40))
     repo.ensure_portal("a")
     other = Repository.open(db_url)
     try:
@@ -166,16 +165,32 @@ def test_keys_another_crawl_adds_are_counted_in_time(
 
 
 def test_the_default_levels_of_each_backend(repo: Repository):
-    """SQLite keeps three levels; PostgreSQL one (storage.repository.BAND_LEVEL_CAPS)."""
+    """With the shipped caps, SQLite's keys land in a newest level that moves on once full;
+    PostgreSQL keeps every key at level 0 and has no level to move."""
+    wide = 1000  # keys per record, so the newest level fills in a few records
     repo.ensure_portal("a")
-    repo.add_announcements([record(1)])
-    if repo.engine.dialect.name == "sqlite":
-        assert repo.band_level_caps == (None, 400_000, 20_000)
-        assert level_sizes(repo) == {2: KEYS}
-    else:
-        assert repo.band_level_caps == (None,)
-        assert level_sizes(repo) == {0: KEYS}
+
+    def add(i: int) -> None:
+        repo.add_announcements([{**record(i), "bands": [i * wide + k for k in range(wide)]}])
+
+    if repo.engine.dialect.name == "postgresql":
+        for i in range(3):
+            add(i)
+        assert level_sizes(repo) == {0: 3 * wide}
         with pytest.raises(ValueError, match="band level 1"):
             repo.move_band_level(1)
-    found = repo.near_duplicate_candidates([[103]])
-    assert [[url for url, _, _ in rows] for rows in found] == [["http://a/1"]]
+    else:
+        newest = repo.band_level_caps[-1]
+        assert newest is not None
+        records = newest // wide
+        for i in range(records):
+            add(i)
+        assert level_sizes(repo) == {2: records * wide}  # full, not past its cap
+        add(records)
+        add(records + 1)  # past the cap; counted within a quarter of it, then moved
+        for i in range(records + 2, records + 2 + newest // 4 // wide):
+            add(i)
+        sizes = level_sizes(repo)
+        assert sizes[1] > newest and sizes[2] <= newest and not sizes[0]
+    found = repo.near_duplicate_candidates([[wide + 3], [2 * wide + 999]])
+    assert [[url for url, _, _ in rows] for rows in found] == [["http://a/1"], ["http://a/2"]]

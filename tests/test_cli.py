@@ -18,7 +18,7 @@ import pytest
 from crawler.cli import build_parser, main
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle
-from storage.repository import EXPORT_FIELDS
+from storage import EXPORT_FIELDS
 from tests.support.portal import (
     ROOT,
     crawl,

@@ -22,9 +22,7 @@ from sqlalchemy import select
 from crawler.cli import main
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteArticle, SiteStyle
-from storage import Repository
-from storage.models import Announcement, CrawlRun
-from storage.outbox import AlertStore
+from storage import Announcement, CrawlRun, Repository
 from tests.support.alerts import (
     meeting,
     notice,
@@ -145,8 +143,7 @@ def stored(repo: Repository, url: str) -> Announcement | None:
 
 def settled(repo: Repository) -> bool:
     """Every stored announcement matched and every email sent."""
-    store = AlertStore(repo)
-    return store.unprocessed_events() == 0 and not store.messages()
+    return repo.unprocessed_events() == 0 and not repo.messages()
 
 
 def meeting_number(subject: str) -> int:
@@ -243,15 +240,13 @@ def test_killed_between_storing_and_sending_every_alert_arrives_once(
         first.signal(signal.SIGKILL)
         first.wait()
         assert len(smtp.mailbox.all()) == 1
-        assert AlertStore(repo).count_messages() == {"pending": 3}  # stored, not sent
+        assert repo.count_messages() == {"pending": 3}  # stored, not sent
 
         smtp.mailbox.hold.clear()
         smtp.mailbox.release.set()
         second = Daemon(tmp_path, portals, alerts, sqlite_url).start()
         daemons.append(second)
-        wait_until(
-            lambda: AlertStore(repo).count_messages() == {"sent": 3}, 30, "three emails", second
-        )
+        wait_until(lambda: repo.count_messages() == {"sent": 3}, 30, "three emails", second)
         received = smtp.mailbox.all()
         ids = [r.message_id for r in received]
         assert len(set(ids)) == 3 and len(ids) <= 4  # at most one repeat...

@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from storage import Repository
-from storage.db import MIGRATIONS, connect, current_revisions, migration_heads
+from storage.db import MIGRATIONS, connect, current_revisions, migration_heads, upgrade
 
 
 def alembic_heads(location: Path) -> set[str]:
@@ -137,3 +137,75 @@ def test_fingerprints_move_into_the_band_levels_and_back(db_url: str):
             assert current_revisions(connection) == {"0003", "0004", "0005"}
     finally:
         engine.dispose()
+
+
+def test_one_head():
+    """Every migration continues the one before it: the issues that add migrations rebase."""
+    assert len(alembic_heads(MIGRATIONS)) == 1 == len(migration_heads())
+
+
+POPULATE_0001 = [
+    "INSERT INTO portals (name, title, created_at) VALUES ('weibin', '渭滨区', '2026-01-01')",
+    'INSERT INTO crawl_runs (id, portal, started_at, finished_at, status, "full", requests,'
+    " new_records, errors) VALUES (1, 'weibin', '2026-01-01 08:00', '2026-01-01 08:05',"
+    " 'finished', false, 12, 2, 0)",
+    "INSERT INTO list_pages (url, portal, etag, last_modified, checked_at)"
+    " VALUES ('http://w/list.html', 'weibin', '\"e1\"', 'Thu, 01 Jan 2026 00:00:00 GMT',"
+    " '2026-01-01')",
+    "INSERT INTO announcements (id, portal, url, title, body, is_meeting, meeting_date,"
+    " speakers, attendees, attachments, fingerprint, first_seen_at, run_id) VALUES"
+    " (1, 'weibin', 'http://w/1.html', '常务会议', '正文一', true, '2026-01-02', '[\"吴玉新\"]',"
+    " '[]', '[]', 'ab' || '00000000000000000000000000000000000000', '2026-01-01 08:01', 1),"
+    " (2, 'weibin', 'http://w/2.html', '工作动态', '正文二', false, NULL, '[]', '[]', '[]',"
+    " NULL, '2026-01-01 08:02', 1)",
+]
+POPULATE_0003 = [
+    "INSERT INTO alert_events (id, announcement_id, created_at) VALUES (1, 1, '2026-01-01')",
+    "INSERT INTO alert_messages (id, key, kind, subscription, recipients, message_id, subject,"
+    " text, html, status, attempts, created_at, queued_at, next_attempt_at) VALUES"
+    " (1, 'instant:desk:1', 'instant', 'desk', '[\"a@example.org\"]', '<1@x>', 's', 't', 'h',"
+    " 'pending', 0, '2026-01-01', '2026-01-01', '2026-01-01')",
+    "INSERT INTO alert_deliveries (id, subscription, announcement_id, message, created_at)"
+    " VALUES (1, 'desk', 1, 1, '2026-01-01')",
+    "INSERT INTO portal_health (portal, state, reason, since, last_run_id, changes)"
+    " VALUES ('weibin', 'broken', 'no links', '2026-01-01', 1, 1)",
+]
+
+
+def test_a_populated_database_is_upgraded_from_the_first_migration(db_url: str):
+    """Rows written at 0001 (and the outbox's at 0003) are all there, and usable, at the head."""
+    engine = connect(db_url)
+
+    def to(revision: str, rows: list[str]) -> None:
+        upgrade(engine, revision)
+        with engine.begin() as connection:
+            for statement in rows:
+                connection.execute(text(statement))
+
+    try:
+        to("0001", POPULATE_0001)
+        to("0003", POPULATE_0003)
+    finally:
+        engine.dispose()
+    repo = Repository.open(db_url)
+    try:
+        with repo.engine.connect() as connection:
+            assert current_revisions(connection) == migration_heads()
+        records = list(repo.export())
+        assert [(r["url"], r["title"], r["speakers"]) for r in records] == [
+            ("http://w/1.html", "常务会议", ["吴玉新"]),
+            ("http://w/2.html", "工作动态", []),
+        ]
+        assert str(records[0]["meeting_date"]) == "2026-01-02"
+        (run,) = repo.runs("weibin")
+        assert (run.status, run.requests, run.list_pages) == ("finished", 12, 0)
+        assert repo.validators(["http://w/list.html"])["http://w/list.html"].etag == '"e1"'
+        (message,) = repo.messages()
+        assert (message.key, message.recipients) == ("instant:desk:1", ["a@example.org"])
+        assert repo.unprocessed_events() == 1
+        assert repo.health()["weibin"].state == "broken"
+        # the old fingerprint is found through the dedupe index the later migrations built
+        fingerprint = "ab" + "0" * 38
+        assert repo.first_with_fingerprints([fingerprint]) == {fingerprint: "http://w/1.html"}
+    finally:
+        repo.close()

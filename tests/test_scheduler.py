@@ -29,9 +29,7 @@ from scheduler.triggers import (
     digest_trigger,
     restart_time,
 )
-from storage import Repository
-from storage.models import CrawlRun
-from storage.outbox import BROKEN, OK, AlertStore, DaemonRunning
+from storage import BROKEN, OK, CrawlRun, DaemonRunning, Repository
 from tests.support.alerts import root_logging  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("root_logging")
@@ -292,9 +290,9 @@ def test_stored_jobs_reach_the_daemon_by_reference(daemon):
     jobs.attach(instance)
     try:
         jobs.digest("am")  # what the stored job calls at 08:00
-        assert AlertStore(repo).count_messages() == {"pending": 1}
+        assert repo.count_messages() == {"pending": 1}
         jobs.digest("am")  # nothing new: no second digest
-        assert AlertStore(repo).count_messages() == {"pending": 1}
+        assert repo.count_messages() == {"pending": 1}
         wakes = len(instance.scheduler.get_jobs(jobstore="memory"))
         jobs.crawl("weibin")  # a crawl job: the crawl command runs, the sender is woken
         assert repo.last_run("weibin") is None  # `python -c pass` crawled nothing
@@ -314,12 +312,12 @@ def test_one_daemon_per_database(db_url, tmp_path, capsys):
     repo = Repository.open(db_url)
     portals = tmp_path / "portals.yaml"
     portals.write_text("[]\n", encoding="utf-8")
-    with AlertStore(repo).daemon_lock():
-        with pytest.raises(DaemonRunning), AlertStore(repo).daemon_lock():
+    with repo.daemon_lock():
+        with pytest.raises(DaemonRunning), repo.daemon_lock():
             pass
         assert main(["run", "--portals", str(portals), "--db", db_url]) == 1
         assert "another govwatch daemon is running" in capsys.readouterr().err
-    with AlertStore(repo).daemon_lock():  # released with its holder
+    with repo.daemon_lock():  # released with its holder
         pass
     repo.close()
 

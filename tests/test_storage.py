@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from storage import Repository
-from storage.repository import EXPORT_FIELDS, Validators
+from storage import EXPORT_FIELDS, Repository, Validators
 
 
 def record(url: str, **extra):

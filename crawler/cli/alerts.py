@@ -21,7 +21,7 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     from scheduler.alerts_file import check_address
     from scheduler.daemon import make_mailer
     from scheduler.emails import test_message
-    from storage.durations import utcnow
+    from storage import utcnow
 
     settings = scheduler_settings()
     alerts = alerts_config(args)
@@ -45,12 +45,11 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
     from crawler.tables import format_table
     from scheduler.status import outbox_status
     from storage import Repository
-    from storage.outbox import AlertStore
 
     settings = scheduler_settings()
     repo = Repository.open(db_url(args))
     try:
-        messages = AlertStore(repo).messages()
+        messages = repo.messages()
         outbox = outbox_status(repo)
     finally:
         repo.close()
@@ -83,14 +82,12 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
 
 def cmd_alerts_resend(args: argparse.Namespace) -> int:
     """Queue alert email ID again (a given-up or a sent one); the daemon sends it."""
-    from storage import Repository
-    from storage.durations import utcnow
-    from storage.outbox import AlertStore
+    from storage import Repository, utcnow
 
     settings = scheduler_settings()
     repo = Repository.open(db_url(args))
     try:
-        message = AlertStore(repo).requeue(args.id, utcnow())
+        message = repo.requeue(args.id, utcnow())
     finally:
         repo.close()
     if message is None:

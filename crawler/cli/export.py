@@ -31,7 +31,7 @@ def _json_value(value: Any) -> Any:
 
 def write_records(records: Iterable[Mapping[str, Any]], fmt: str, out: TextIO) -> int:
     """Write ``records`` as ``fmt`` (jsonl or csv; lists JSON-encoded in a CSV cell)."""
-    from storage.repository import EXPORT_FIELDS
+    from storage import EXPORT_FIELDS
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
     count = 0

@@ -17,8 +17,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crawl.config import CrawlConfig
 from crawler.extract.links import ListLink
-from storage import Repository, StorageError
-from storage.repository import Validators
+from storage import Repository, StorageError, Validators
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -102,10 +102,9 @@ def send_alerts(repo: Repository, alerts: Path) -> list[EmailMessage]:
     from crawler.configfiles.alerts import load_alerts
     from scheduler.delivery import Delivery
     from scheduler.settings import Settings
-    from storage.outbox import AlertStore
 
     mail = PrintedMail()
-    Delivery(AlertStore(repo), Settings.from_env({}), load_alerts(alerts), mail).run()
+    Delivery(repo, Settings.from_env({}), load_alerts(alerts), mail).run()
     return mail.sent
 
 

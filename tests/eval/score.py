@@ -23,7 +23,8 @@ from crawler.dedupe import Deduplicator
 from crawler.extract.article import Article, extract_article
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import MeetingFacts, meeting_facts
-from storage import Repository
+from storage import EXTRACTED_FIELDS, RecordField, Repository
+from storage import FIELDS as RECORD_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -31,23 +32,7 @@ HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
 FLOORS = HERE / "floors.json"
 # fields printed, in order; the gate reads only those with a floor
-FIELDS = (
-    "title",
-    "published_at",
-    "source",
-    "body",
-    "is_meeting",
-    "meeting_date",
-    "meeting_name",
-    "presider",
-    "speakers",
-    "attendees",
-    "location",
-    "meeting_form",
-    "attachments",
-    "duplicates",
-    "not_linked",
-)
+FIELDS = (*EXTRACTED_FIELDS, "duplicates", "not_linked")
 
 
 @dataclass
@@ -275,47 +260,35 @@ def _iso_day(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-# name, what the extractor found, how it is compared with the label, how scores add up,
-# and whether only meetings count
-FIELD_SCORES: tuple[
-    tuple[str, Callable[[Result], Any], Callable[[Any, Any], Any], Any, bool], ...
-] = (
-    ("title", lambda r: r.article.title, _same_text, _accuracy, False),
-    ("published_at", lambda r: r.article.published_at, same_time, _accuracy, False),
-    ("source", lambda r: r.article.source, _same_text, _accuracy, False),
-    ("body", lambda r: r.article.body, lambda got, want: char_f1(got, want or ""), _mean, False),
-    (
-        "meeting_date",
-        lambda r: _iso_day(r.facts.meeting_date),
-        lambda a, b: a == b,
-        _accuracy,
-        True,
-    ),
-    ("meeting_name", lambda r: r.facts.meeting_name, _same_text, _accuracy, True),
-    ("presider", lambda r: r.facts.presider, _same_text, _accuracy, True),
-    (
-        "speakers",
-        lambda r: r.facts.speakers,
-        lambda got, want: set_f1(got, want or []),
-        _mean,
-        True,
-    ),
-    (
-        "attendees",
-        lambda r: r.facts.attendees,
-        lambda got, want: set_f1(got, want or []),
-        _mean,
-        True,
-    ),
-    ("location", lambda r: r.facts.location, _same_text, _accuracy, True),
-    ("meeting_form", lambda r: r.facts.meeting_form, _same_text, _accuracy, True),
-    (
-        "attachments",
-        lambda r: r.article.attachments,
-        lambda got, want: set_f1(got, want or []),
-        _mean,
-        False,
-    ),
+def _compared(field: RecordField) -> tuple[Callable[[Any, Any], Any], Any]:
+    """How a field's value is compared with its label, by its kind, and how scores add up."""
+    if field.name == "body":
+        return lambda got, want: char_f1(got, want or ""), _mean
+    if field.kind == "list":
+        return lambda got, want: set_f1(got, want or []), _mean
+    if field.kind == "datetime":
+        return same_time, _accuracy
+    if field.kind == "date":
+        return lambda got, want: _iso_day(got) == want, _accuracy
+    return _same_text, _accuracy
+
+
+def _field_spec(
+    field: RecordField,
+) -> tuple[str, Callable[[Result], Any], Callable[[Any, Any], Any], Any, bool]:
+    """name, what the extractor found (a meeting fact or the article's), how it is compared
+    with the label, how scores add up, and whether only meetings count."""
+
+    def found(result: Result) -> Any:
+        return getattr(result.facts if field.meeting else result.article, field.name)
+
+    compare, aggregate = _compared(field)
+    return field.name, found, compare, aggregate, field.meeting
+
+
+# is_meeting is scored apart, as an F1 over every case
+FIELD_SCORES = tuple(
+    _field_spec(field) for field in RECORD_FIELDS if field.extracted and field.name != "is_meeting"
 )
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.default import DefaultDialect
 
 from crawler import cli
-from storage.repository import Repository
+from storage import Repository
 
 STAGES = ("before-write", "mid-write", "after-write")
 INSERTS = "govwatch_test_announcement_inserts"

@@ -22,10 +22,7 @@ from scheduler.alerts_file import AlertsConfig
 from scheduler.delivery import Delivery, SendReport
 from scheduler.mailer import SmtpMailer
 from scheduler.settings import Settings
-from storage import Repository
-from storage.db import connect
-from storage.models import AlertEvent, Announcement, AnnouncementBand
-from storage.outbox import AlertStore
+from storage import AlertEvent, Announcement, AnnouncementBand, Repository, connect
 from tests.support.alerts import meeting, notice
 from tests.support.portal import ROOT, portal_entry, serve, write_portals
 from tests.support.smtp import SmtpServer
@@ -140,7 +137,7 @@ def send_alerts(db: str, smtp: SmtpServer) -> SendReport:
     repo = Repository.open(db)
     try:
         delivery = Delivery(
-            AlertStore(repo),
+            repo,
             Settings(),
             alerts,
             SmtpMailer(alerts.smtp, None),
@@ -154,11 +151,17 @@ def send_alerts(db: str, smtp: SmtpServer) -> SendReport:
 class Crawl:
     """A ``govwatch crawl`` process running in the background; its log goes to a file."""
 
-    def __init__(self, args: Sequence[str], log: Path, env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        args: Sequence[str],
+        log: Path,
+        env: Mapping[str, str] | None = None,
+        module: str = "crawler.cli",
+    ):
         self.log_path = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "crawler.cli", *args],
+                [sys.executable, "-m", module, *args],
                 cwd=ROOT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
                 stdout=out,

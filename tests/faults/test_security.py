@@ -17,7 +17,6 @@ import pytest
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteArticle
 from storage import Repository
-from storage.outbox import AlertStore
 from tests.faults.support import (
     LIST,
     STYLE,
@@ -157,7 +156,7 @@ def test_the_smtp_password_never_appears_in_logs_or_status(
         repo = Repository.open(sqlite_url)
         try:
             wait_until(
-                lambda: any(m.attempts >= 2 for m in AlertStore(repo).messages()),
+                lambda: any(m.attempts >= 2 for m in repo.messages()),
                 60,
                 "two failed sends",
             )

@@ -8,8 +8,8 @@ crawl and no record is half written.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from crawler.demo.server import PortalSite
-from storage import Repository, StorageError, StorageUnavailable
-from storage.db import safe_url
-from storage.retry import RetrySettings
+from storage import (
+    NewMessage,
+    Repository,
+    RetrySettings,
+    StorageError,
+    StorageUnavailable,
+    safe_url,
+)
 from tests.faults.support import (
     Crawl,
     count,
@@ -32,10 +37,12 @@ from tests.faults.support import (
     stored,
     wait_until,
 )
+from tests.faults.tracing import INSERTING
 from tests.support.portal import last_run
 from tests.support.postgres import PostgresCluster, create_database
 
 PASSWORD = "pw-9f3e1c-never-shown"
+TRACING = "tests.faults.tracing"
 STOPPING = "stopping this crawl (the next one walks every list page)"
 # retries that give up quickly: three tries, 0.2 s then 0.4 s apart
 QUICK_GIVE_UP = {"GOVWATCH_DB_ATTEMPTS": "3", "GOVWATCH_DB_BACKOFF": "0.2s"}
@@ -69,18 +76,26 @@ def fetched(site: PortalSite, urls: list[str]) -> set[str]:
 # -- the retry helper ------------------------------------------------------------------------
 
 
-def test_retry_reads_its_arguments_once_then_gives_up_naming_the_database(sqlite_url: str):
-    repo = Repository.open(sqlite_url, RetrySettings(attempts=3, backoff=0.01))
-    repo.ensure_portal("weibin")
-    url = "http://w/1.html"
-    repo.add_announcements([{"portal": "weibin", "url": url, "title": "会议", "body": "正文"}])
-    failures = [2]
+def locked_for(repo: Repository, statements: int) -> list[int]:
+    """The next ``statements`` statements on ``repo`` fail as SQLite's "database is locked";
+    set the returned list's one item to fail more."""
+    failures = [statements]
 
     @event.listens_for(repo.engine, "before_cursor_execute")
     def flaky(*_: object) -> None:
         if failures[0]:
             failures[0] -= 1
             raise sqlite3.OperationalError("database is locked")
+
+    return failures
+
+
+def test_retry_reads_its_arguments_once_then_gives_up_naming_the_database(sqlite_url: str):
+    repo = Repository.open(sqlite_url, RetrySettings(attempts=3, backoff=0.01))
+    repo.ensure_portal("weibin")
+    url = "http://w/1.html"
+    repo.add_announcements([{"portal": "weibin", "url": url, "title": "会议", "body": "正文"}])
+    failures = locked_for(repo, 2)
 
     # two failures, then the third try: with the same URLs, though they came from a generator
     assert repo.known_urls(u for u in (url, "http://w/2.html")) == {url}
@@ -93,6 +108,48 @@ def test_retry_reads_its_arguments_once_then_gives_up_naming_the_database(sqlite
     with pytest.raises(IntegrityError):  # not unavailability: no retry, no translation
         repo.add_announcements([{"portal": "nowhere", "url": "http://w/3.html", "body": "x"}])
     repo.close()
+
+
+def test_an_outbox_method_is_retried_then_gives_up_naming_the_database(sqlite_url: str):
+    repo = Repository.open(sqlite_url, RetrySettings(attempts=3, backoff=0.01))
+    now = datetime.now(UTC)
+    message = NewMessage(
+        "instant:desk:1", "instant", "desk", ["a@example.org"], "<1@x>", "s", "t", "h"
+    )
+    failures = locked_for(repo, 2)
+
+    assert repo.add_message(message, now) is not None  # two failures, then the third try
+    failures[0] = 3
+    with pytest.raises(StorageUnavailable) as raised:
+        repo.due_messages(now)
+    assert str(raised.value) == (
+        f"database {sqlite_url}: cannot read due messages after 3 attempts: database is locked"
+    )
+    assert [m.key for m in repo.due_messages(now)] == [message.key]
+    repo.close()
+
+
+def test_every_public_method_of_every_table_group_is_retried():
+    groups = [cls for cls in Repository.__mro__ if cls.__module__.startswith("storage.")]
+    assert {cls.__module__ for cls in groups} >= {
+        "storage.announcements",
+        "storage.dedupe_index",
+        "storage.runs",
+        "storage.portals",
+        "storage.alerts",
+        "storage.health",
+        "storage.lock",
+    }
+    # connecting and closing are not transactions
+    unretried = {"open", "close"}
+    methods = {
+        f"{cls.__name__}.{name}": value
+        for cls in groups
+        for name, value in vars(cls).items()
+        if not name.startswith("_") and callable(value) and name not in unretried
+    }
+    assert len(methods) > 30
+    assert [name for name, method in methods.items() if not hasattr(method, "retried")] == []
 
 
 def test_retry_settings_come_from_the_environment_once():
@@ -135,12 +192,13 @@ def test_sqlite_locked_for_a_while_the_crawl_waits_and_loses_nothing(
     portal: tuple[list[str], Path], sqlite_url: str, tmp_path: Path
 ):
     urls, portals = portal
-    crawl = Crawl(crawl_args(portals, sqlite_url), tmp_path / "crawl.log")
+    crawl = Crawl(crawl_args(portals, sqlite_url), tmp_path / "crawl.log", module=TRACING)
     try:
         wait_until(lambda: count(sqlite_url) >= 2, 60, "the first records")
         with WriteLock(sqlite_url):
-            held = count(sqlite_url)
-            time.sleep(1.5)
+            held, tried = count(sqlite_url), crawl.log().count(INSERTING)
+            # a batch's INSERT begun under the lock: the crawl is now waiting for it
+            wait_until(lambda: crawl.log().count(INSERTING) > tried, 30, "a write under the lock")
             assert crawl.running() and count(sqlite_url) == held < len(urls)
         assert crawl.wait() == 0, crawl.log()[-3000:]
     finally:
@@ -223,7 +281,7 @@ def test_postgresql_restarted_mid_crawl_is_ridden_out(
     try:
         wait_until(lambda: count(pg_db) >= 2, 60, "the first records")
         cluster.stop()  # fast shutdown: every session is cut, mid-transaction or not
-        time.sleep(1)
+        wait_until(lambda: "attempt 2 of 20" in crawl.log(), 30, "a retry while it is down")
         cluster.start()
         assert crawl.wait() == 0, crawl.log()[-3000:]
     finally:

@@ -13,8 +13,7 @@ import yaml
 
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteArticle, SiteStyle, build_site
-from storage import Repository
-from storage.models import CrawlRun
+from storage import CrawlRun, Repository
 
 # Local servers need no politeness; tests must not wait on AutoThrottle.
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}

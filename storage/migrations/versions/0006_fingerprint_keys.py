@@ -1,7 +1,7 @@
 """fingerprint keys: exact copies found through the band levels, not an index of their own
 
 Each announcement's content fingerprint gets a key in announcement_bands, level 0, beside its
-LSH band keys (storage.repository.fingerprint_key: the fingerprint's first 64 bits, signed),
+LSH band keys (storage.dedupe_index.fingerprint_key: the fingerprint's first 64 bits, signed),
 and the fingerprint's own index goes. A random fingerprint cost every stored announcement a
 page of that index rewritten; in the levels it costs a place in the small newest one
 (docs/performance.md).
@@ -24,7 +24,7 @@ depends_on = None
 
 INDEX = "ix_announcements_fingerprint"
 CHUNK = 10_000
-# band levels a store may have (storage.repository.BAND_LEVEL_CAPS has three at most)
+# band levels a store may have (storage.dedupe_index.BAND_LEVEL_CAPS has three at most)
 LEVELS = "0, 1, 2, 3, 4, 5, 6, 7"
 
 
@@ -33,7 +33,7 @@ def pg_key(column: str) -> str:
     return f"('x' || left({column}, 16))::bit(64)::bigint"
 
 
-def key(fingerprint: str) -> int:  # storage.repository.fingerprint_key, frozen here
+def key(fingerprint: str) -> int:  # storage.dedupe_index.fingerprint_key, frozen here
     return int.from_bytes(bytes.fromhex(fingerprint[:16]), "big", signed=True)
 
 

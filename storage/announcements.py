@@ -1,0 +1,216 @@
+"""Announcements: the crawl's lookups and batched inserts, counts and the export stream."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import Select, String, Table, func, select
+from sqlalchemy.exc import DBAPIError
+
+from storage.base import chunks, dialect_insert, one_of
+from storage.dedupe_index import DedupeIndex, level_keys
+from storage.durations import utcnow
+from storage.models import AlertEvent, Announcement
+from storage.record import EXPORT_FIELDS, INDEX_FIELDS
+from storage.retry import retried
+
+
+@cache
+def _known(dialect: str) -> Select[str]:
+    """A list page's stored URLs: one statement per dialect, its cache key built once."""
+    return select(Announcement.url).where(one_of(Announcement.url, "urls", String, dialect))
+
+
+@cache
+def _insert_new(dialect: str) -> Any:
+    """INSERT announcements whose URL is not stored yet, RETURNING (id, url, duplicate_of)."""
+    table = cast(Table, Announcement.__table__)
+    return (
+        dialect_insert(dialect, table)
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(table.c.id, table.c.url, table.c.duplicate_of)
+    )
+
+
+@cache
+def _one_row_insert(
+    dialect: Any, names: tuple[str, ...]
+) -> tuple[str, list[tuple[str, Any]]] | None:
+    """The driver's SQL of :func:`_insert_new` for one row of these columns, and each
+    parameter's bind processor (None where the value goes to the driver as it is), as
+    SQLAlchemy would convert them: UTCDateTime to naive UTC, the JSON columns to text.
+    None when the row leaves a column with a default out (StorePipeline's rows have every
+    stored field)."""
+    compiled = _insert_new(dialect.name).values(dict.fromkeys(names)).compile(dialect=dialect)
+    if set(compiled.params) != set(names):
+        return None  # columns left to their defaults, which SQLAlchemy fills in
+    columns = Announcement.__table__.c
+    return compiled.string, [
+        (name, columns[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in compiled.params
+    ]
+
+
+class Announcements(DedupeIndex):
+    """One row per canonical URL; each new row's keys go to the dedupe index with it."""
+
+    @property
+    def _insert_chunk(self) -> int:
+        """Announcements per INSERT: on SQLite a multi-row INSERT of 100; on PostgreSQL a
+        whole batch in one pipelined executemany."""
+        return 1 << 30 if self.dialect == "postgresql" else 100
+
+    @retried("look up stored URLs")
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of ``urls`` already stored."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        known = _known(self.dialect)
+        with self.engine.connect() as connection:  # one query per list page: Core, no session
+            for chunk in chunks(wanted, self.array_chunk):
+                found.update(connection.execute(known, {"urls": list(chunk)}).scalars())
+        return found
+
+    @retried("store announcements")
+    def add_announcements(
+        self, records: Sequence[Mapping[str, Any]], enqueue_alerts: bool = False
+    ) -> list[str]:
+        """Insert a batch in one transaction; URLs already stored are skipped, not doubled.
+
+        With ``enqueue_alerts`` each new announcement that is not a duplicate gets its alert
+        event (see storage.alerts) in the same transaction: stored means queued for alerts.
+        Returns the URLs that were new.
+        """
+        if not records:
+            return []
+        now = utcnow()
+        keys = {record["url"]: level_keys(record) for record in records}
+        rows = [
+            {"first_seen_at": now, **{k: v for k, v in record.items() if k not in INDEX_FIELDS}}
+            for record in records
+        ]
+        inserted: list[str] = []
+        added = 0  # keys in the dedupe index
+        with self.session.begin() as session:
+            # one executemany per run of rows with the same columns, on the table, not the
+            # mapped class: the ORM's bulk path costs more than the SQL
+            for _, same in itertools.groupby(rows, key=lambda row: row.keys()):
+                for chunk in chunks(list(same), self._insert_chunk):
+                    new = self._insert_new_announcements(session, list(chunk))
+                    inserted.extend(url for _, url, _ in new)
+                    band_rows = [(key, id_) for id_, url, _ in new for key in keys.get(url, ())]
+                    if band_rows:
+                        self._insert_bands(session, band_rows)
+                        added += len(band_rows)
+                    events = [
+                        {"announcement_id": id_, "created_at": now}
+                        for id_, _, duplicate_of in new
+                        if enqueue_alerts and duplicate_of is None
+                    ]
+                    if events:
+                        session.execute(
+                            self._insert(AlertEvent.__table__)
+                            .values(events)
+                            .on_conflict_do_nothing(index_elements=["announcement_id"])
+                        )
+            if added:
+                self._settle_band_levels(session, added)
+        return inserted
+
+    def _insert_new_announcements(
+        self, session: Any, rows: list[dict[str, Any]]
+    ) -> Sequence[tuple[int, str, str | None]]:
+        """Insert announcements (rows with the same columns) whose URL is not stored yet;
+        (id, url, duplicate_of) of each one inserted.
+
+        SQLite: SQLAlchemy's executemany of a multi-row INSERT. PostgreSQL: psycopg's
+        pipelined executemany of the one-row INSERT, each row's RETURNING read back, because
+        psycopg parses SQLAlchemy's multi-row INSERT afresh on every call (docs/performance.md).
+        That path runs on the driver's cursor: SQLAlchemy's cursor events do not see it."""
+        dialect = self.engine.dialect
+        one_row = _one_row_insert(dialect, tuple(rows[0])) if dialect.name == "postgresql" else None
+        if one_row is None:
+            stmt = _insert_new(dialect.name)
+            return [(id_, url, dup) for id_, url, dup in session.execute(stmt, rows)]
+        sql, processors = one_row
+        params = [
+            {name: process(row[name]) if process else row[name] for name, process in processors}
+            for row in rows
+        ]
+        connection = session.connection()
+        driver = connection.connection.dbapi_connection
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(sql, params, returning=True)
+            new: list[tuple[int, str, str | None]] = []
+            while True:
+                new.extend(cursor.fetchall())
+                if not cursor.nextset():
+                    return new
+        except dialect.loaded_dbapi.Error as exc:
+            # raised as SQLAlchemy raises a driver's error, a lost connection invalidated, so
+            # storage.retry tries the batch again on a new one
+            lost = dialect.is_disconnect(exc, driver, cursor)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(
+                sql, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost
+            ) from exc
+        finally:
+            cursor.close()
+
+    @retried("export announcements")
+    def export(
+        self,
+        portal: str | None = None,
+        meetings_only: bool = False,
+        since: date | datetime | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Stored announcements as export records, oldest first, streamed.
+
+        The query runs (and is retried) here; the rows stream as the caller reads them.
+        Plain columns through SQLAlchemy Core: an ORM object per row costs several times
+        the query."""
+        table = Announcement.__table__
+        stmt: Select[Any] = select(*(table.c[field] for field in EXPORT_FIELDS))
+        if portal:
+            stmt = stmt.where(table.c.portal == portal)
+        if meetings_only:
+            stmt = stmt.where(table.c.is_meeting.is_(True))
+        if since is None:
+            stmt = stmt.order_by(table.c.id)
+        else:
+            if not isinstance(since, datetime):
+                since = datetime(since.year, since.month, since.day, tzinfo=UTC)
+            # the same order (ids are given as records are first seen), but one SQLite reads
+            # from the first_seen_at index; ORDER BY id alone made it scan the whole table
+            stmt = stmt.where(table.c.first_seen_at >= since)
+            stmt = stmt.order_by(table.c.first_seen_at, table.c.id)
+        connection = self.engine.connect()
+        try:
+            rows = connection.execute(stmt.execution_options(yield_per=1000))
+        except BaseException:
+            connection.close()
+            raise
+        return _stream(connection, rows)
+
+    @retried("count announcements")
+    def count(self, portal: str | None = None) -> int:
+        stmt = select(func.count(Announcement.id))
+        if portal:
+            stmt = stmt.where(Announcement.portal == portal)
+        with self.session() as session:
+            return session.scalar(stmt) or 0
+
+
+def _stream(connection: Any, rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Export records from ``rows``; the connection closes when the stream ends or is dropped."""
+    try:
+        for row in rows:
+            yield dict(zip(EXPORT_FIELDS, row, strict=True))
+    finally:
+        connection.close()

@@ -1,0 +1,161 @@
+"""Crawl runs (how each crawl of a portal went) and its list pages' HTTP validators."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from storage.base import Store, chunks
+from storage.durations import utcnow
+from storage.models import CrawlRun, ListPage
+from storage.retry import retried
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP validators remembered for one list page."""
+
+    etag: str | None
+    last_modified: str | None
+
+
+class Runs(Store):
+    """The crawl_runs and list_pages tables."""
+
+    # -- list-page validators --------------------------------------------------
+
+    @retried("read list-page validators")
+    def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, Validators] = {}
+        with self.session() as session:
+            for chunk in chunks(wanted):
+                for row in session.scalars(select(ListPage).where(ListPage.url.in_(chunk))):
+                    found[row.url] = Validators(row.etag, row.last_modified)
+        return found
+
+    @retried("save list-page validators")
+    def save_validators(self, portal: str, pages: Mapping[str, Validators]) -> None:
+        if not pages:
+            return
+        now = utcnow()
+        with self.session.begin() as session:
+            for url, v in pages.items():
+                stmt = self._insert(ListPage).values(
+                    url=url,
+                    portal=portal,
+                    etag=v.etag,
+                    last_modified=v.last_modified,
+                    checked_at=now,
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["url"],
+                    set_={"etag": v.etag, "last_modified": v.last_modified, "checked_at": now},
+                )
+                session.execute(stmt)
+
+    # -- crawl runs ------------------------------------------------------------
+
+    @retried("start a crawl run")
+    def start_run(self, portal: str, full: bool) -> int:
+        with self.session.begin() as session:
+            run = CrawlRun(portal=portal, started_at=utcnow(), full=full, status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    @retried("finish a crawl run")
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        requests: int = 0,
+        new_records: int = 0,
+        errors: int = 0,
+        message: str | None = None,
+        list_pages: int = 0,
+        empty_list_pages: int = 0,
+        not_modified: int = 0,
+        blocked: int = 0,
+    ) -> None:
+        """Record how a run ended, with the counters portal health reads (scheduler.health)."""
+        stmt = (
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id)
+            .values(
+                finished_at=utcnow(),
+                status=status,
+                requests=requests,
+                new_records=new_records,
+                errors=errors,
+                message=message,
+                list_pages=list_pages,
+                empty_list_pages=empty_list_pages,
+                not_modified=not_modified,
+                blocked=blocked,
+            )
+        )
+        with self.session.begin() as session:
+            session.execute(stmt)
+
+    @retried("read the last crawl run")
+    def last_run(self, portal: str, exclude: int | None = None) -> CrawlRun | None:
+        stmt = select(CrawlRun).where(CrawlRun.portal == portal)
+        if exclude is not None:
+            stmt = stmt.where(CrawlRun.id != exclude)
+        with self.session() as session:
+            return session.scalar(stmt.order_by(CrawlRun.id.desc()).limit(1))
+
+    @retried("mark a run rendered")
+    def mark_rendered(self, run_id: int, reason: str) -> None:
+        """Record why a run needed a browser (portal health: the portal needs rendering)."""
+        stmt = update(CrawlRun).where(CrawlRun.id == run_id).values(rendering=reason)
+        with self.session.begin() as session:
+            session.execute(stmt)
+
+    @retried("read crawl runs")
+    def has_completed_run(self, portal: str) -> bool:
+        """Whether a crawl of ``portal`` ever got to its end (finished or partial)."""
+        stmt = select(CrawlRun.id).where(
+            CrawlRun.portal == portal, CrawlRun.status.in_(("finished", "partial"))
+        )
+        with self.session() as session:
+            return session.scalar(stmt.limit(1)) is not None
+
+    @retried("read crawl runs")
+    def ever_had_links(self, portal: str, before_run: int) -> bool:
+        """Whether a run of ``portal`` before ``before_run`` found article links on a list page."""
+        stmt = select(CrawlRun.id).where(
+            CrawlRun.portal == portal,
+            CrawlRun.id < before_run,
+            CrawlRun.list_pages > CrawlRun.empty_list_pages,
+        )
+        with self.session() as session:
+            return session.scalar(stmt.limit(1)) is not None
+
+    @retried("fail unfinished runs")
+    def fail_unfinished_runs(self, portal: str, since: datetime, message: str) -> int:
+        """Mark runs of ``portal`` started at or after ``since`` and still running as failed
+        (their process was killed); returns how many."""
+        stmt = (
+            update(CrawlRun)
+            .where(
+                CrawlRun.portal == portal,
+                CrawlRun.status == "running",
+                CrawlRun.started_at >= since,
+            )
+            .values(status="failed", finished_at=utcnow(), message=message)
+        )
+        with self.session.begin() as session:
+            return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    @retried("read crawl runs")
+    def runs(self, portal: str | None = None, limit: int = 20) -> list[CrawlRun]:
+        stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+        if portal:
+            stmt = stmt.where(CrawlRun.portal == portal)
+        with self.session() as session:
+            return list(session.scalars(stmt))

@@ -45,7 +45,6 @@ from crawler.extract.patterns import (
     TITLE_TOKEN,
     WIDGET_TOKEN,
 )
-from crawler.extract.scan import Scanner
 from crawler.extract.select import select, select_text
 from crawler.portals import Selectors
 
@@ -96,7 +95,6 @@ BODY_START, BODY_END, TITLE_START, TITLE_END = "\ue000", "\ue001", "\ue002", "\u
 _MARKER_CHARS = (BODY_START, BODY_END, TITLE_START, TITLE_END)
 _MARKERS = re.compile("[\ue000-\ue003]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_INFO_LABEL = Scanner(INFO_LABEL)
 _DATE_ONLY_LINE = re.compile(r"^[\s\d年月日:：/.\-—–TZ+()（）星期一二三四五六日天]*$")
 
 
@@ -336,7 +334,7 @@ def _is_info_line(line: str, title: str | None) -> bool:
         return True
     if len(line) >= MAX_INFO_CHARS and not _crumb_banner_or_date(line):
         return False  # (what labels it holds cannot make a line this long an info bar)
-    if INFO_LABEL.match(line) or len(list(islice(_INFO_LABEL.finditer(line), 2))) >= 2:
+    if INFO_LABEL.match(line) or len(list(islice(INFO_LABEL.finditer(line), 2))) >= 2:
         return len(line) < MAX_INFO_CHARS
     if _crumb_banner_or_date(line):
         return True

@@ -51,7 +51,6 @@ from crawler.extract.patterns import (
     ZH_SURNAMES,
     ZH_TITLES,
 )
-from crawler.extract.scan import Scanner
 
 logger = logging.getLogger(__name__)
 
@@ -73,16 +72,8 @@ _GIVEN = re.compile(rf"(?:{PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _ZH_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _ZH_DIGITS.update({"八": 8, "九": 9})
-# The patterns read over a whole body (or a title, a lead), in their fast form
-# (crawler.extract.scan); the meeting terms as one alternation (its match is the first term)
+# the meeting terms as one alternation (its match is the first term)
 _MEETING_TERM_ZH = re.compile("|".join(map(re.escape, MEETING_TERMS_ZH)))
-_NOT_MEETING = Scanner(NOT_MEETING_TITLE)
-_UPCOMING = Scanner(UPCOMING)
-_TIME_LABEL = Scanner(MEETING_TIME_LABEL)
-_ROLE_HINT_EN = Scanner(ROLE_HINT_EN)
-_LOCATIONS_ZH = tuple(Scanner(p) for p in LOCATION_ZH)
-_LOCATION_EN = Scanner(LOCATION_EN)
-_FORMS = tuple((Scanner(p), form) for p, form in MEETING_FORMS)
 EN_NOT_MEETING_NAME = re.compile(r"^(?:the\s+)?(?:meeting|conference)\s*$", re.IGNORECASE)
 _ZH_SUBJECT_TAIL = re.compile(r"(主持|组织|专门|再次|)$")
 _EN_SPIRIT = re.compile(r"spirit of (?:the )?[^.]{0,80}?", re.IGNORECASE)
@@ -126,7 +117,7 @@ def _title_says_meeting(title: str) -> bool | None:
         held = MEETING_HELD_EN.search(title)
     if term < 0:
         return None
-    veto = _NOT_MEETING.search(title)
+    veto = NOT_MEETING_TITLE.search(title)
     if veto is None:
         return True
     # "召开…督查工作推进会" is a meeting; "到XX调研并召开座谈会" is an inspection
@@ -140,7 +131,7 @@ def is_meeting(title: str | None, body: str) -> bool:
         decided = _title_says_meeting(title)
         if decided is not None:
             return decided
-        if _NOT_MEETING.search(title):
+        if NOT_MEETING_TITLE.search(title):
             return False
     # a title without a meeting term: the first sentence must report one being held
     first = _ZH_SENTENCE.split(body[:LEAD_CHARS], 1)[0] if body else ""
@@ -149,7 +140,7 @@ def is_meeting(title: str | None, body: str) -> bool:
     if is_chinese(first):
         held = MEETING_HELD_ZH.search(first)
         term = _zh_term(first[held.end() :]) if held else -1
-        return term >= 0 and not _NOT_MEETING.search(first[: held.start()] if held else "")
+        return term >= 0 and not NOT_MEETING_TITLE.search(first[: held.start()] if held else "")
     sentence = _EN_SENTENCE.split(first, 1)[0]
     return bool(MEETING_HELD_EN.search(sentence) and MEETING_TERMS_EN.search(sentence))
 
@@ -257,7 +248,7 @@ def meeting_date(
     """The day the meeting was (or will be) held, resolved against the publish date."""
     chinese = is_chinese(body[:200] or title or "")
     if upcoming is None:
-        upcoming = bool(_UPCOMING.search((title or "") + body[:LEAD_CHARS]))
+        upcoming = bool(UPCOMING.search((title or "") + body[:LEAD_CHARS]))
     today = now_shanghai().date()
     reference = to_date(published)
     if reference is None:  # no publish date: the newest year the text names, if any, not
@@ -265,7 +256,7 @@ def meeting_date(
         years = [int(y) for y in _YEAR.findall((title or "") + " " + body[:LEAD_CHARS])]
         reference = min(date(max(years), 12, 31), today) if years else None
     told = None
-    label = _TIME_LABEL.search(body)
+    label = MEETING_TIME_LABEL.search(body)
     if label is not None:
         told = _first_day(body[label.end() : label.end() + 40], chinese)
     if told is None:
@@ -342,16 +333,15 @@ def _unique(names: list[str]) -> list[str]:
     return list(seen.values())
 
 
-_ZH_ROLES = Scanner(
-    re.compile(
-        "|".join(
-            f"(?P<{kind}>{pattern.pattern})"
-            for kind, pattern in (
-                ("by", PRESIDE_BY_ZH),
-                ("p", PRESIDE_ZH),
-                ("s", SPEAK_ZH),
-                ("a", ATTEND_ZH),
-            )
+# every role in one pattern: one scan per sentence (the group's name says which role)
+_ZH_ROLES = re.compile(
+    "|".join(
+        f"(?P<{kind}>{pattern.pattern})"
+        for kind, pattern in (
+            ("by", PRESIDE_BY_ZH),
+            ("p", PRESIDE_ZH),
+            ("s", SPEAK_ZH),
+            ("a", ATTEND_ZH),
         )
     )
 )
@@ -401,7 +391,7 @@ def _en_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:
     speakers: list[str] = []
     attendees: list[str] = []
     for sentence in sentences:
-        if not _ROLE_HINT_EN.found_in(sentence):
+        if not ROLE_HINT_EN.search(sentence):
             continue
         if presider is None and (by := PRESIDE_BY_EN.search(sentence)):
             found = en_names(by["who"])
@@ -475,11 +465,11 @@ def meeting_location(body: str) -> str | None:
 
 
 def _location(text: str) -> str | None:
-    for pattern in _LOCATIONS_ZH:
+    for pattern in LOCATION_ZH:
         found = pattern.search(text)
         if found:
             return found["loc"].strip()
-    found = _LOCATION_EN.search(text)
+    found = LOCATION_EN.search(text)
     return found["loc"].strip() if found else None
 
 
@@ -494,7 +484,7 @@ def meeting_form(title: str | None, body: str) -> str | None:
 
 def _form(title: str | None, read: str) -> str | None:
     text = f"{title or ''}\n{read}"
-    for pattern, form in _FORMS:
+    for pattern, form in MEETING_FORMS:
         if any(_own(text, m) for m in pattern.finditer(text)):
             return form
     return None

@@ -1,4 +1,4 @@
-"""The day a meeting was (or will be) held, as its text tells it, resolved against the publish date."""
+"""The day a meeting was (or will be) held, resolved against the publish date."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ BENCHMARKS = {
     "footprint": "bench.daemon:run_footprint",
     "latency": "bench.daemon:run_latency",
     "render": "bench.render:run",
+    "analysis": "bench.analysis:run",
 }
 # minutes even at small sizes: --quick leaves them out unless named with --only
 NOT_QUICK = {"render"}

@@ -8,20 +8,16 @@ million stored announcements with a few indexed lookups; candidates are then ver
 from __future__ import annotations
 
 import hashlib
+import heapq
 import logging
 import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    # numpy is imported where it is used: a crawl that stores no article (most re-crawls of a
-    # portal) does not pay its import (~0.1 s a process)
-    import numpy as np
-    from numpy.typing import NDArray
-
     from storage import Repository
 
 logger = logging.getLogger(__name__)
@@ -54,27 +50,11 @@ _MARKER = re.compile(
 )
 _EMPTY = 0xFFFFFFFF
 _MASK64 = (1 << 64) - 1
-_BMP = 0x10000  # code points below it are looked up in tables; the rest are rare
-_UTF32 = "<u4"  # numpy's dtype for UTF-32-LE code points, whatever the machine's byte order
-
-
-@cache
-def _is_word() -> NDArray[np.bool_]:
-    """Whether each code point of the Basic Multilingual Plane is a letter or digit (isalnum)."""
-    import numpy as np
-
-    return np.array([chr(c).isalnum() for c in range(_BMP)])
 
 
 def normalise(body: str) -> str:
     """Lower-cased text with whitespace, punctuation and symbols removed (all but str.isalnum)."""
-    import numpy as np
-
-    text = body.lower()
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), _UTF32)
-    if codes.size and codes.max() >= _BMP:  # emoji, CJK extension B: left to the regex
-        return _NOT_WORD.sub("", text)
-    return codes[_is_word()[codes]].tobytes().decode("utf-32-le")
+    return _NOT_WORD.sub("", body.lower())
 
 
 def fingerprint(body: str, normalised: str | None = None) -> str | None:
@@ -84,66 +64,27 @@ def fingerprint(body: str, normalised: str | None = None) -> str | None:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-@cache
-def _crc_terms(width: int) -> tuple[int, NDArray[np.uint32], NDArray[np.uint32]]:
-    """crc32 of a ``width``-character UTF-32 window as one term per character, to be XORed.
-
-    crc32 is affine: over messages of one length, crc32(m) is crc32(zeros) XOR each byte's term
-    (crc32 of that byte alone among zeros, XOR crc32(zeros)). Character j of a window, code
-    point c, adds ``low[j][c & 0xFFFF] ^ high[j][c >> 16]`` (its fourth byte is always 0).
-    """
-    import numpy as np
-
-    size = 4 * width
-    zero = zlib.crc32(bytes(size))
-    terms = np.array(
-        [
-            [zlib.crc32(bytes(k) + bytes([x]) + bytes(size - k - 1)) ^ zero for x in range(256)]
-            for k in range(size)
-        ],
-        np.uint32,
-    )  # terms[k][x]: byte x at offset k
-    value = np.arange(_BMP)
-    low = np.ascontiguousarray(terms[0::4, value & 0xFF] ^ terms[1::4, value >> 8])
-    return zero, low, np.ascontiguousarray(terms[2::4])
-
-
-def _shingle_array(text: str) -> NDArray[np.uint32]:
-    """crc32 of each window of a normalised text in UTF-32-LE, as :func:`shingles`, repeats kept."""
-    import numpy as np
-
-    text = text[:MAX_CHARS]
+def shingles(body: str, normalised: str | None = None) -> set[int]:
+    """crc32 hashes of the normalised body's overlapping character windows (bounded), each
+    window in UTF-32-LE."""
+    text = (normalise(body) if normalised is None else normalised)[:MAX_CHARS]
     sample = text[:200]
     width = SHINGLE_CJK if len(_CJK.findall(sample)) * 3 > len(sample) else SHINGLE_LATIN
-    count = len(text) - width + 1
-    if count <= 0:
-        return np.empty(0, np.uint32)
-    codes = np.frombuffer(text.encode("utf-32-le"), _UTF32)
-    zero, low, high = _crc_terms(width)
-    hashes = np.full(count, zero, np.uint32)
-    low_half = (codes & 0xFFFF).astype(np.intp)
-    for j in range(width):
-        hashes ^= low[j].take(low_half[j : j + count])
-    if codes.max() >= _BMP:  # below it the high half is 0, whose terms are 0
-        high_half = (codes >> 16).astype(np.intp)
-        for j in range(width):
-            hashes ^= high[j].take(high_half[j : j + count])
-    return hashes
-
-
-def shingles(body: str, normalised: str | None = None) -> set[int]:
-    """crc32 hashes of the normalised body's overlapping character windows (bounded)."""
-    return set(_shingle_array(normalise(body) if normalised is None else normalised).tolist())
+    data = text.encode("utf-32-le")
+    size = 4 * width
+    return {zlib.crc32(data[i : i + size]) for i in range(0, len(data) - size + 1, 4)}
 
 
 def minhash(hashes: Iterable[int]) -> list[int]:
     """One-permutation MinHash: the smallest hash in each of BINS bins (_EMPTY when none)."""
-    import numpy as np
-
-    values = np.fromiter(hashes, np.uint32)  # OverflowError for a hash outside 32 bits
-    signature = np.full(BINS, _EMPTY, np.uint32)
-    np.minimum.at(signature, values % BINS, values)
-    return signature.tolist()
+    signature = [_EMPTY] * BINS
+    for value in hashes:
+        if not 0 <= value <= _EMPTY:
+            raise OverflowError(f"{value} is not a 32-bit hash")
+        slot = value % BINS
+        if value < signature[slot]:
+            signature[slot] = value
+    return signature
 
 
 def bands(signature: Sequence[int]) -> list[int]:
@@ -160,25 +101,24 @@ def bands(signature: Sequence[int]) -> list[int]:
     return keys
 
 
-def _mix64(value: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """splitmix64 finaliser: 32-bit shingle hashes spread over 64 bits (uint64 wraps around)."""
-    mixed: NDArray[Any] = value + 0x9E3779B97F4A7C15
-    mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9
-    mixed = (mixed ^ (mixed >> 27)) * 0x94D049BB133111EB
-    return mixed ^ (mixed >> 31)
+def _mix64(value: int) -> int:
+    """splitmix64 finaliser: a 32-bit shingle hash spread over 64 bits."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
 
 
 def simhash_of(hashes: Iterable[int]) -> int | None:
-    """Signed 64-bit simhash over the SKETCH smallest shingle hashes (a bit-matrix column sum)."""
-    import numpy as np
-
-    values = np.fromiter(hashes, np.uint32)
-    if not values.size:
+    """Signed 64-bit simhash over the SKETCH smallest shingle hashes: bit j is set where most
+    of them have it."""
+    sketch = heapq.nsmallest(SKETCH, hashes)
+    if not sketch:
         return None
-    sketch = _mix64(np.sort(values)[:SKETCH].astype(np.uint64))
-    bits = (sketch[:, None] >> np.arange(64, dtype=np.uint64)) & 1  # bits[i][j]: bit j of i
-    majority = bits.sum(axis=0) > sketch.size // 2
-    return int.from_bytes(np.packbits(majority, bitorder="little").tobytes(), "little", signed=True)
+    rows = "".join(format(_mix64(h), "064b") for h in sketch)  # row i: bit 63 first
+    half = len(sketch) // 2
+    value = sum(1 << (63 - j) for j in range(64) if rows[j::64].count("1") > half)
+    return value - (1 << 64) if value >> 63 else value
 
 
 def simhash(body: str) -> int | None:

@@ -39,7 +39,8 @@ def test_quick_benchmarks_run_and_print_their_table(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
-    for name in ("throughput", "incremental", "store", "footprint", "latency"):
+    for name in ("throughput", "incremental", "store", "footprint", "latency", "analysis"):
         assert name in table
     assert "pages/s" in table and "records/s" in table
     assert "article fetches on re-crawl" in table
+    assert "CPU per article analysed" in table

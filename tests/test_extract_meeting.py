@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from crawler.extract import meeting
 from crawler.extract.dates import SHANGHAI
+from crawler.extract.meeting import dates as meeting_dates
 from crawler.extract.meeting import en_names, is_meeting, meeting_date, meeting_facts, zh_name
 
 
@@ -98,7 +98,7 @@ def test_a_year_still_to_come_or_a_date_years_ahead_is_not_the_meeting_s(monkeyp
     """Without a publish date a year the text names that has not come yet is no reference
     (a plan "到2030年…"), and a meeting is announced a year ahead at most (hypothesis found
     "2030会议1日" dated 2030-12-01)."""
-    monkeypatch.setattr(meeting, "now_shanghai", lambda: at("2026-12-02"))
+    monkeypatch.setattr(meeting_dates, "now_shanghai", lambda: at("2026-12-02"))
     assert meeting_date(None, "2030会议1日", None) == date(2026, 12, 1)
     assert meeting_date(None, "2031年3月5日召开会议。", None) is None
     assert meeting_date(None, "定于2027年3月5日召开会议。", None) == date(2027, 3, 5)

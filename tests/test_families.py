@@ -15,7 +15,7 @@ from crawler.demo.site import SiteStyle, build_feed, build_site
 from crawler.extract import families
 from crawler.extract.families.hanweb import next_url, record_link
 from crawler.extract.families.trs import pager_next, script_links, url_date
-from tests.support.cms import HANWEB_PAGE, TRS_PAGERS, Hanweb, Recorder, hanweb_record, serve_trs
+from tests.support.cms import TRS_PAGERS, Hanweb, Recorder, hanweb_list_page, serve_trs
 from tests.support.portal import (
     crawl,
     govwatch,
@@ -34,20 +34,7 @@ def html(url: str, body: str) -> HtmlResponse:
 
 
 def hanweb_page(records: int = 15, total: int = 45) -> HtmlResponse:
-    articles = make_articles(records)
-    body = HANWEB_PAGE.format(
-        nav="",
-        unit="4892867",
-        column="123",
-        webname="x",
-        records="".join(
-            hanweb_record(a, f"/art/2023/3/{28 - i}/art_123_{i}.html")
-            for i, a in enumerate(articles)
-        ),
-        total=total,
-        per_page=15,
-    )
-    return html(f"{BASE}/col/col123/index.html", body)
+    return html(f"{BASE}/col/col123/index.html", hanweb_list_page(make_articles(records), total))
 
 
 def trs_page(pager: str, page: int, pages: int = 4) -> HtmlResponse:

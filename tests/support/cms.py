@@ -107,6 +107,22 @@ def hanweb_record(article: SiteArticle, path: str) -> str:
     )
 
 
+def hanweb_list_page(articles: Sequence[SiteArticle], total: int, per_page: int = 15) -> str:
+    """A Hanweb column's first list page holding ``articles`` inline, of ``total`` records."""
+    records = "".join(
+        hanweb_record(a, f"/art/2023/3/{28 - i}/art_123_{i}.html") for i, a in enumerate(articles)
+    )
+    return HANWEB_PAGE.format(
+        nav="",
+        unit="4892867",
+        column="123",
+        webname="x",
+        records=records,
+        total=total,
+        per_page=per_page,
+    )
+
+
 @dataclass
 class Hanweb:
     """A Hanweb column: ``inline`` records in the page, the rest from dataproxy.jsp."""

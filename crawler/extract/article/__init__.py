@@ -1,0 +1,110 @@
+"""Article fields from an article page: title, published_at, source, body, attachments.
+
+The page is walked once: furniture (navigation, sidebars, widgets) is skipped, the body's
+lines and the info bar above them are read in the same pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from crawler.configfiles.portals import Selectors
+from crawler.extract.article.body import find_body
+from crawler.extract.article.info import (
+    find_source,
+    first_meta,
+    labelled_date_in,
+    metas_of,
+    time_element,
+)
+from crawler.extract.article.matcher import matchable
+from crawler.extract.article.title import (
+    agreement,
+    fallback_title,
+    page_title,
+    strip_site_name,
+    title_element,
+)
+from crawler.extract.article.walk import read_lines, walk
+from crawler.extract.dates import find_published, parse_datetime
+from crawler.extract.patterns import DATE_META, SOURCE_META, TITLE_META
+from crawler.extract.select import select_text
+
+__all__ = ["Article", "extract_article", "page_title", "strip_site_name"]
+
+
+@dataclass
+class Article:
+    title: str | None = None
+    published_at: datetime | None = None
+    source: str | None = None
+    body: str = ""
+    attachments: list[str] = field(default_factory=list)
+
+
+def _attachments(url: str, hrefs: list[str]) -> list[str]:
+    return list(dict.fromkeys(urljoin(url, h) for h in hrefs))
+
+
+def extract_article(
+    sel: Selector,
+    url: str,
+    selectors: Selectors | None = None,
+    list_title: str | None = None,
+    list_date: datetime | None = None,
+) -> Article:
+    """Every article field of one page; what cannot be found is None (or empty)."""
+    selectors = selectors or Selectors()
+    article = Article()
+    root = sel.root
+    if not hasattr(root, "iter"):
+        return article
+    metas = metas_of(root)
+    meta_title = first_meta(metas, TITLE_META[:1])
+    og_title = first_meta(metas, TITLE_META[1:])
+    head = page_title(sel)
+    # <title> and og:title may name only the site: they count when no stronger hint disagrees
+    strong = [h for h in (meta_title, list_title) if h]
+    weak = [h for h in (head, strip_site_name(og_title) if og_title else None) if h]
+    hints = strong + [w for w in weak if not strong or any(agreement(w, h) >= 0.5 for h in strong)]
+
+    candidates = matchable(root)
+    body_el = find_body(root, sel, selectors.body, candidates)
+    title_el, heading = title_element(root, hints, body_el, candidates)
+    if selectors.title and (chosen := select_text(sel, selectors.title)):
+        article.title = " ".join(chosen.split())
+    else:
+        article.title = heading or fallback_title(
+            [meta_title, strip_site_name(og_title) if og_title else None, head], list_title
+        )
+
+    raw_lines, hrefs, foreign = walk(root, body_el, title_el, set(candidates))
+    page = read_lines(raw_lines, article.title, foreign)
+    article.body = "\n".join(page.body)
+    article.attachments = _attachments(url, hrefs)
+
+    if selectors.published:
+        article.published_at = parse_datetime(select_text(sel, selectors.published))
+    article.published_at = (
+        article.published_at
+        or parse_datetime(first_meta(metas, DATE_META))
+        or time_element(root)
+        or find_published("\n".join(page.header))
+        or labelled_date_in(page.rest)
+        or list_date
+        or labelled_date_in(page.body[-3:])
+    )
+    if selectors.source:
+        article.source = select_text(sel, selectors.source) or None
+    if not article.source:
+        article.source = (
+            find_source(page.header)
+            or find_source(page.body[-3:])
+            or find_source(page.rest)
+            or first_meta(metas, SOURCE_META[:2])
+        )
+    return article

@@ -1,0 +1,71 @@
+"""Meeting classification and facts: is it a meeting, when, where, who presided, spoke, attended.
+
+Chinese reports ("2月20日上午，…召开…，区长吴玉新主持会议并讲话") and English mirrors ("On the
+22nd, … Wang Zhongkun … presided over the meeting") are read by the same rules; the keyword
+lists and patterns are data in :mod:`crawler.extract.patterns`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from crawler.extract.meeting.classify import is_meeting
+from crawler.extract.meeting.dates import meeting_date
+from crawler.extract.meeting.details import (
+    form_in,
+    location_in,
+    meeting_form,
+    meeting_location,
+    meeting_name,
+)
+from crawler.extract.meeting.names import en_names, zh_name
+from crawler.extract.meeting.people import en_people, zh_people
+from crawler.extract.meeting.text import head_and_tail, is_chinese, sentences
+
+__all__ = [
+    "MeetingFacts",
+    "en_names",
+    "is_chinese",
+    "is_meeting",
+    "meeting_date",
+    "meeting_facts",
+    "meeting_form",
+    "meeting_location",
+    "meeting_name",
+    "zh_name",
+]
+
+
+@dataclass
+class MeetingFacts:
+    is_meeting: bool = False
+    meeting_date: date | None = None
+    meeting_name: str | None = None
+    presider: str | None = None
+    speakers: list[str] = field(default_factory=list)
+    attendees: list[str] = field(default_factory=list)
+    location: str | None = None
+    meeting_form: str | None = None
+
+
+def meeting_facts(title: str | None, body: str, published: datetime | None) -> MeetingFacts:
+    """Classify the announcement; for a meeting, read its date, name, place, form and people."""
+    facts = MeetingFacts(is_meeting=is_meeting(title, body))
+    if not facts.is_meeting:
+        return facts
+    chinese = is_chinese(body[:200] or title or "")
+    facts.meeting_date = meeting_date(title, body, published)
+    facts.meeting_name = meeting_name(title, body)
+    read = head_and_tail(body)
+    said = sentences(read, chinese)
+    if title and not chinese:  # a subtitle like "Wang Zhongkun hosted and delivered a speech"
+        said = sentences(title, chinese) + said
+    people = zh_people(said) if chinese else en_people(said)
+    facts.presider, facts.speakers, attendees = people
+    # who presided or spoke is told as such; attendees are the others named as present
+    named = {n.casefold() for n in [facts.presider or "", *facts.speakers]}
+    facts.attendees = [a for a in attendees if a.casefold() not in named]
+    facts.location = location_in(read)
+    facts.meeting_form = form_in(title, read)
+    return facts

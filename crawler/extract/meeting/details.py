@@ -1,0 +1,106 @@
+"""The meeting's name, place and form (视频会议, teleconference…)."""
+
+from __future__ import annotations
+
+import re
+
+from crawler.extract.meeting.text import (
+    LEAD_CHARS,
+    ZH_PIECE,
+    ZH_SENTENCE,
+    head_and_tail,
+    is_chinese,
+    sentences,
+)
+from crawler.extract.patterns import (
+    LOCATION_EN,
+    LOCATION_ZH,
+    MEETING_FORMS,
+    MEETING_NAME_EN,
+    MEETING_NAME_EN_END,
+    MEETING_NAME_ZH,
+    MEETING_TERMS_EN,
+)
+
+EN_NOT_MEETING_NAME = re.compile(r"^(?:the\s+)?(?:meeting|conference)\s*$", re.IGNORECASE)
+_ZH_SUBJECT_TAIL = re.compile(r"(主持|组织|专门|再次|)$")
+
+
+def meeting_name(title: str | None, body: str) -> str | None:
+    """The meeting's name as the first sentence (or else the title) gives it."""
+    lead = "。".join(ZH_SENTENCE.split(body[:LEAD_CHARS], 2)[:2])
+    for text in (lead, title or ""):
+        name = _zh_meeting_name(text) if is_chinese(text) else _en_meeting_name(text)
+        if name:
+            return name
+    return " ".join(title.split()) if title else None
+
+
+def _zh_meeting_name(text: str) -> str | None:
+    found = [m for m in (p.search(text) for p in MEETING_NAME_ZH) if m]
+    if not found:
+        return None
+    first = min(found, key=lambda m: m.start("name"))
+    name = first["name"].strip()
+    if name.startswith(("（", "(")) or name in ("会议", "扩大会议", "全体会议"):
+        # "县政府党组召开（扩大）会议": the body that meets is named before the verb
+        clause = ZH_PIECE.split(text[: first.start()])[-1]
+        subject = _ZH_SUBJECT_TAIL.sub("", clause)
+        return subject + name if subject else name
+    return name
+
+
+def _en_meeting_name(text: str) -> str | None:
+    for sentence in sentences(text, chinese=False)[:2]:
+        candidates = []
+        for pattern in MEETING_NAME_EN:
+            for match in pattern.finditer(sentence):
+                name = match["name"]
+                end = MEETING_NAME_EN_END.search(name)
+                name = name[: end.start()] if end else name
+                if MEETING_TERMS_EN.search(name) and not EN_NOT_MEETING_NAME.match(name):
+                    candidates.append((match.start("name"), name.strip()))
+        if candidates:
+            return min(candidates)[1]
+    return None
+
+
+def meeting_location(body: str) -> str | None:
+    """Where the meeting is held: "在县政府三楼会议室召开", "会议地点：…", "in the … room"."""
+    return location_in(head_and_tail(body))
+
+
+def location_in(read: str) -> str | None:
+    """The place named in ``read`` (a body's head and tail)."""
+    for pattern in LOCATION_ZH:
+        found = pattern.search(read)
+        if found:
+            return found["loc"].strip()
+    found = LOCATION_EN.search(read)
+    return found["loc"].strip() if found else None
+
+
+# "传达全省…视频会议精神", "the spirit of the province's video conference": another meeting
+_OTHER_MEETING = re.compile(r"spirit of", re.IGNORECASE)
+
+
+def meeting_form(title: str | None, body: str) -> str | None:
+    """视频会议, teleconference…: the first form in MEETING_FORMS that the text names."""
+    return form_in(title, head_and_tail(body))
+
+
+def form_in(title: str | None, read: str) -> str | None:
+    """The form named in the title or ``read`` (a body's head and tail)."""
+    text = f"{title or ''}\n{read}"
+    for pattern, form in MEETING_FORMS:
+        if any(_own(text, m) for m in pattern.finditer(text)):
+            return form
+    return None
+
+
+def _own(text: str, match: re.Match[str]) -> bool:
+    """Not another meeting's: "传达全省视频会议精神", "the spirit of the video conference"."""
+    if text.startswith("精神", match.end()):
+        return False
+    start = max(text.rfind(mark, 0, match.start()) for mark in ".;!?。；\n")
+    return _OTHER_MEETING.search(text[start + 1 : match.start()]) is None

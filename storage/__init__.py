@@ -8,6 +8,7 @@ from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
 from storage.durations import is_duration, parse_duration, utcnow
 from storage.exceptions import StorageError, StorageUnavailable
 from storage.health import BROKEN, OK, PortalSummary
+from storage.leases import LeaseInfo, holder_name
 from storage.lock import DaemonRunning
 from storage.models import (
     AlertDelivery,
@@ -55,6 +56,7 @@ __all__ = [
     "CrawlRun",
     "DaemonRunning",
     "Item",
+    "LeaseInfo",
     "Match",
     "NewMessage",
     "PortalHealth",
@@ -68,6 +70,7 @@ __all__ = [
     "Validators",
     "connect",
     "fingerprint_key",
+    "holder_name",
     "is_duration",
     "migrate",
     "parse_duration",

@@ -201,3 +201,16 @@ class PortalHealth(Base):
     since: Mapped[datetime]
     last_run_id: Mapped[int | None]
     changes: Mapped[int] = mapped_column(default=0)
+
+
+class Lease(Base):
+    """Who holds one "only one at a time" (the active scheduler, a portal's crawl, delivery)
+    and until when: a holder that stops renewing loses it at ``expires_at``."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. "portal:weibin"
+    holder: Mapped[str] = mapped_column(String(200))  # e.g. "daemon host-a pid 4242"
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

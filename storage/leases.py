@@ -1,0 +1,110 @@
+"""Leases: one row per "only one at a time", with a holder, a heartbeat and an expiry.
+
+The active scheduler, each portal's crawl and alert delivery take a lease by name. A lease
+is the holder's while it renews it before ``expires_at``; a holder that crashed or lost the
+database loses it then, and a holder whose renewal fails must treat it as lost until it
+takes it again. Times are the holders' clocks (UTC): keep them in sync (NTP).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+
+from storage.base import Store
+from storage.durations import utcnow
+from storage.models import Lease
+from storage.retry import retried
+
+
+def holder_name(role: str) -> str:
+    """How a process names itself as a holder: its role, host and process id."""
+    return f"{role} {socket.gethostname()} pid {os.getpid()}"
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    name: str
+    holder: str
+    acquired_at: datetime
+    heartbeat_at: datetime
+    expires_at: datetime
+
+    def live(self, now: datetime) -> bool:
+        return self.expires_at > now
+
+
+class Leases(Store):
+    @retried("take a lease")
+    def acquire_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Take ``name`` for ``holder`` for ``ttl`` seconds, if it is free, expired or
+        already ``holder``'s (so a retried call after a lost answer succeeds too)."""
+        now = utcnow()
+        expires = now + timedelta(seconds=ttl)
+        with self.session.begin() as session:
+            # RETURNING says what happened: psycopg gives no rowcount for ON CONFLICT
+            inserted = session.scalar(
+                self._insert(Lease)
+                .values(
+                    name=name, holder=holder, acquired_at=now, heartbeat_at=now, expires_at=expires
+                )
+                .on_conflict_do_nothing(index_elements=["name"])
+                .returning(Lease.name)
+            )
+            if inserted is not None:
+                return True
+            # one conditional UPDATE: of two racing takers the database lets one match
+            taken = session.scalar(
+                update(Lease)
+                .where(Lease.name == name, (Lease.expires_at <= now) | (Lease.holder == holder))
+                .values(holder=holder, acquired_at=now, heartbeat_at=now, expires_at=expires)
+                .returning(Lease.name)
+                .execution_options(synchronize_session=False)
+            )
+            return taken is not None
+
+    @retried("renew a lease")
+    def renew_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Extend ``holder``'s live lease; False when it expired or another took it (the
+        caller has lost it and must stop what the lease guards, or take it again)."""
+        now = utcnow()
+        with self.session.begin() as session:
+            renewed = session.scalar(
+                update(Lease)
+                .where(Lease.name == name, Lease.holder == holder, Lease.expires_at > now)
+                .values(heartbeat_at=now, expires_at=now + timedelta(seconds=ttl))
+                .returning(Lease.name)
+                .execution_options(synchronize_session=False)
+            )
+            return renewed is not None
+
+    @retried("release a lease")
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give ``name`` up, if ``holder`` still holds it."""
+        with self.session.begin() as session:
+            session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+    @retried("read leases")
+    def leases(self, prefix: str = "") -> list[LeaseInfo]:
+        """Every lease whose name starts with ``prefix``, live or expired, by name."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(Lease)
+                .where(Lease.name.startswith(prefix, autoescape=True))
+                .order_by(Lease.name)
+            )
+            return [
+                LeaseInfo(r.name, r.holder, r.acquired_at, r.heartbeat_at, r.expires_at)
+                for r in rows
+            ]
+
+    def lease_holder(self, name: str) -> LeaseInfo | None:
+        """Who holds ``name`` now, or None when it is free or expired."""
+        now = utcnow()
+        return next(
+            (lease for lease in self.leases(name) if lease.name == name and lease.live(now)), None
+        )

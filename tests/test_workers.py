@@ -127,7 +127,14 @@ def test_worker_count_from_settings_and_environment(monkeypatch: pytest.MonkeyPa
         workers()
 
 
-def test_calls_past_the_socket_wait_in_the_backlog_and_fail_with_their_worker():
+def exit_when_told(fifo: str) -> None:
+    """In a worker: wait for a byte on ``fifo``, then die as a crash would."""
+    with open(fifo) as told:
+        told.read(1)
+    os._exit(3)
+
+
+def test_calls_past_the_socket_wait_in_the_backlog_and_fail_with_their_worker(tmp_path: Path):
     from crawler.pipelines.workers import IN_PIPE_PER_WORKER, QUEUED_PER_WORKER
 
     async def calls(workers: Workers) -> None:
@@ -141,8 +148,16 @@ def test_calls_past_the_socket_wait_in_the_backlog_and_fail_with_their_worker():
         waiting[-1].cancel()
         assert await asyncio.gather(*waiting[:-1]) == list(range(many - 1))
         assert workers.in_flight == 0
-        # the worker dies holding a call: those written and those waiting all fail
-        doomed = [workers.run(os._exit, 3)] + [workers.run(abs, -n) for n in range(many)]
+        # the worker dies holding a call: those written and those waiting all fail. It dies
+        # only once every call is handed over (the FIFO), so none goes to its replacement
+        fifo = tmp_path / "die"
+        os.mkfifo(fifo)
+        doomed = [asyncio.ensure_future(workers.run(exit_when_told, str(fifo)))]
+        doomed += [asyncio.ensure_future(workers.run(abs, -n)) for n in range(many)]
+        await asyncio.sleep(0)  # every task has written its call or queued it
+        assert workers.in_flight == many + 1
+        with fifo.open("w") as tell:
+            tell.write("x")
         results = await asyncio.gather(*doomed, return_exceptions=True)
         assert all(isinstance(r, WorkerDied) for r in results)
         assert workers.in_flight == 0

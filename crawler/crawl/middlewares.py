@@ -78,13 +78,9 @@ class EncodingMiddleware:
         portal = getattr(self.crawler.spider, "portal", None)
         if portal is not None and portal.encoding:
             return response.replace(encoding=portal.encoding)
-        text = response.text
-        if text.count("\ufffd") <= MAX_REPLACEMENT_SHARE * len(text):
+        encoding = repaired_encoding(response)
+        if encoding is None:
             return response
-        best = from_bytes(response.body[:200_000]).best()
-        if best is None or not best.encoding:
-            return response
-        encoding = _canonical_encoding(best.encoding)
         logger.info(
             "portal %s: %s declared %s but decodes as %s",
             getattr(portal, "name", "?"),
@@ -95,6 +91,18 @@ class EncodingMiddleware:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govwatch/encoding_detected")
         return response.replace(encoding=encoding)
+
+
+def repaired_encoding(response: TextResponse) -> str | None:
+    """The encoding a page's bytes are really in when its declared charset lies, or None
+    when the declared one (header, BOM or <meta>, as Scrapy chose it) decodes it."""
+    text = response.text
+    if text.count("\ufffd") <= MAX_REPLACEMENT_SHARE * len(text):
+        return None
+    best = from_bytes(response.body[:200_000]).best()
+    if best is None or not best.encoding:
+        return None
+    return _canonical_encoding(best.encoding)
 
 
 class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):

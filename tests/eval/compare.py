@@ -21,7 +21,8 @@ from typing import Any
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import is_chinese, meeting_date, zh_name
 from crawler.extract.patterns import PRESIDE_ZH
-from tests.eval.score import CASES, Result, char_f1, evaluate, norm, same_time
+from tests.eval.measure import char_f1, norm, same_time
+from tests.eval.score import CASES, Result, evaluate
 
 logger = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from parsel import Selector
@@ -147,3 +148,42 @@ def test_extractors_never_raise(html: str):
 @given(st.text(max_size=300), st.one_of(st.none(), st.datetimes(timezones=st.just(SHANGHAI))))
 def test_meeting_facts_never_raise_on_any_text(text: str, published: datetime | None):
     meeting_facts(text[:40], text, published)
+
+
+# -- titles when the list's link text says nothing ---------------------------------
+
+TITLE = "关于召开全县春季森林草原防灭火工作电视电话会议的通知"
+BODY = "<div class='TRS_Editor'><p>各乡镇人民政府，县政府各部门：经县政府同意，定于3月2日召开会议。</p></div>"
+# One page per place the title can sit: the ArticleTitle meta, og:title, a heading, <title>
+TITLE_PAGES = {
+    "meta": f"<html><head><meta name='ArticleTitle' content='{TITLE}'><title>通渭县人民政府</title>"
+    f"</head><body>{BODY}</body></html>",
+    "og": f"<html><head><meta property='og:title' content='{TITLE}'></head><body>{BODY}</body></html>",
+    "heading": f"<html><head></head><body><div class='xl'><h1>{TITLE}</h1>{BODY}</div></body></html>",
+    "title": f"<html><head><title>{TITLE}_通渭县人民政府</title></head><body>{BODY}</body></html>",
+}
+
+
+@pytest.mark.parametrize("where", sorted(TITLE_PAGES))
+@pytest.mark.parametrize(
+    "link",
+    ["[详情]", "第3条", "查看", "更多>>", "[图文]", "Read More »", "关于召开全县春季森林草原…"],
+)
+def test_a_link_text_that_says_nothing_never_beats_the_pages_own_title(where: str, link: str):
+    assert extract(TITLE_PAGES[where], list_title=link).title == TITLE
+
+
+def test_a_list_label_in_front_of_the_link_text_is_not_the_title():
+    html = f"<html><head></head><body>{BODY}</body></html>"
+    assert extract(html, list_title=f"[图文]{TITLE}").title == TITLE
+
+
+def test_html_inside_a_title_meta_and_an_info_line_inside_the_headline_are_dropped():
+    html = """<html><head><title>全市“两违”整治攻坚推进会召开_常德新闻网_常德日报社主办</title>
+    <meta name="ArticleTitle" content="全市“两违”整治攻坚推进会召开<div>——以铁的手腕推进存量清零</div>">
+    </head><body><h2 class="pbt">全市“两违”整治攻坚推进会召开<span class="ptime">发稿时间：2023-09-15 11:06
+    来源：常德日报</span></h2><div class="TRS_Editor"><p>常德日报讯（记者 彭丽）14日下午，全市违法建设和违法
+    用地整治攻坚推进会召开。</p></div></body></html>"""
+    found = extract(html, list_title="详情")
+    assert found.title == "全市“两违”整治攻坚推进会召开"
+    assert found.published_at == datetime(2023, 9, 15, 11, 6, tzinfo=SHANGHAI)

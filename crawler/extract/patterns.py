@@ -140,6 +140,22 @@ WIDGET_TOKEN = re.compile(
     r"wp-block-comments)(?:[-_]?\w*)$",
     re.IGNORECASE,
 )
+# List link texts that say nothing about the article: never a title hint ("[详情]", "第3条",
+# "查看", "更多>>", "Read More »"; TRS and gov.cn-style county lists, WordPress archives).
+EMPTY_LINK_TEXT = re.compile(
+    r"^[\s\[【(（<《]*(?:详情|详细|详细信息|查看|查看详情|点击查看|阅读全文|全文|原文|更多|more|"
+    r"read more|continue reading|details?|第\s*\d+\s*条|\d+)[\s\]】)）>》»›.…。]*$",
+    re.IGNORECASE,
+)
+# Labels a list sets in front of a title ("[图文]", "【视频】"; gov.cn-style lists).
+LINK_TEXT_LABEL = re.compile(
+    r"^\s*[\[【]\s*(?:图文|视频|图片|组图|音频|专题|置顶|新|热)\s*[\]】]\s*"
+)
+# A title the list cut short ("关于召开全县春季…", "… of the Conference Room of…").
+TRUNCATED_TEXT = re.compile(r"(?:…|\.{2,}|。。)\s*$")
+# HTML set inside a title meta ("…召开<div>——以铁的手腕…</div>", a subtitle in a TRS
+# ArticleTitle and og:title): the title is the text before the first tag.
+HTML_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 # Site-name suffixes joined to titles in <title> ("…_渭滨区人民政府", "… – Liaoning News").
 TITLE_SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s-{1,2}\s|-{2}|–|—{1,2}|::)\s*")
 # A <title> part that names the site rather than the article (seen on every template).
@@ -178,7 +194,7 @@ BODY_STOP_LINES = re.compile(
 # Info-bar labels (TRS, Hanweb, ASP, WordPress mirrors, the seeds): a line made of these is the
 # article's metadata, not its text; a source value ends where the next label starts.
 INFO_LABEL = re.compile(
-    r"(发布时间|发布日期|发文日期|成文日期|更新时间|日期|时间|信息来源|文章来源|来源|作者|编辑|"
+    r"(发布时间|发布日期|发文日期|成文日期|发稿时间|更新时间|日期|时间|信息来源|文章来源|来源|作者|编辑|"
     r"责任编辑|审核|浏览次数|阅读次数|点击数|访问量|浏览量|字号|Release time|Published on|Published|"
     r"Posted on|Date|Source|Author|Editor in charge|Editor|Views|Font size)\s*[:：]",
     re.IGNORECASE,

@@ -17,6 +17,8 @@ from typing import Any
 
 from crawler.extract.dates import SHANGHAI
 
+# What a list link says when it says nothing ("[详情]", "第3条"): titles are scored with it too
+NEUTRAL_LINK_TEXT = "详情"
 # Below this a page's F1 (body, list fields) is listed among the misses.
 MISS_BELOW = 0.9
 

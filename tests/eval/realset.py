@@ -25,12 +25,10 @@ from crawler.extract import families
 from crawler.extract.article import Article, extract_article
 from crawler.extract.meeting import MeetingFacts, meeting_facts
 from storage import FIELDS as RECORD_FIELDS
-from tests.eval.measure import Score, accuracy, comparison, flag_f1, mean
+from tests.eval.measure import NEUTRAL_LINK_TEXT, Score, accuracy, comparison, flag_f1, mean
 from tests.eval.measure import list_date as list_date_of
 
 REAL = Path(__file__).resolve().parent / "real"
-# What a list link says when it says nothing ("[详情]", "第3条"): titles are scored with it too
-NEUTRAL_LINK_TEXT = "详情"
 ARTICLE_KINDS = ("notice", "report", "english")
 # Article fields read from the page (not the meeting); the rest of a page's labels are
 # meeting facts, scored over the pages that report or announce a meeting

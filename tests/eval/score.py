@@ -26,7 +26,7 @@ from crawler.extract.meeting import MeetingFacts, meeting_facts
 from storage import EXTRACTED_FIELDS, RecordField, Repository
 from storage import FIELDS as RECORD_FIELDS
 from tests.eval import realset
-from tests.eval.measure import Score, accuracy, comparison, flag_f1
+from tests.eval.measure import NEUTRAL_LINK_TEXT, Score, accuracy, comparison, flag_f1, same_text
 from tests.eval.measure import list_date as _list_date
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ CASES = HERE / "cases"
 FLOORS = HERE / "floors.json"
 REAL_SECTION = "real"  # floors.json's section for tests/eval/real/
 # fields printed, in order; the gate reads only those with a floor
-FIELDS = (*EXTRACTED_FIELDS, "duplicates", "not_linked")
+FIELDS = ("title", "title_neutral", *EXTRACTED_FIELDS[1:], "duplicates", "not_linked")
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Result:
     article: Article
     facts: MeetingFacts
     duplicate_of: str | None = None  # case id
+    neutral_title: str | None = None  # the title found when the list link said only 详情
 
 
 def load_cases(directory: Path = CASES) -> list[Case]:
@@ -77,17 +78,14 @@ def load_cases(directory: Path = CASES) -> list[Case]:
 
 def run_case(case: Case) -> Result:
     """The extract and classify pipelines' work on one page (clean → extract → classify)."""
-    sel = Selector(text=clean_text(case.html))
+    html = clean_text(case.html)
     meta = case.meta
-    article = extract_article(
-        sel,
-        meta.get("url") or f"http://eval.invalid/{case.id}.html",
-        None,
-        meta.get("list_title") or None,
-        _list_date(meta.get("list_date")),
-    )
+    url = meta.get("url") or f"http://eval.invalid/{case.id}.html"
+    list_date = _list_date(meta.get("list_date"))
+    article = extract_article(Selector(text=html), url, None, meta.get("list_title"), list_date)
+    neutral = extract_article(Selector(text=html), url, None, NEUTRAL_LINK_TEXT, list_date)
     facts = meeting_facts(article.title, article.body, article.published_at)
-    return Result(case, article, facts)
+    return Result(case, article, facts, neutral_title=neutral.title)
 
 
 def link_duplicates(results: Sequence[Result]) -> None:
@@ -204,6 +202,12 @@ def _field_score(
 def score(results: Sequence[Result]) -> dict[str, Score]:
     scores = [_field_score(results, *spec) for spec in FIELD_SCORES]
     scores += [_is_meeting_f1(results), _duplicates(results), _false_links(results)]
+    scores.append(
+        accuracy(
+            "title_neutral",
+            ((r.case.id, same_text(r.neutral_title, r.case.labels.get("title"))) for r in results),
+        )
+    )
     return {s.name: s for s in scores}
 
 

@@ -23,11 +23,13 @@ from crawler.extract.article.info import (
 )
 from crawler.extract.article.matcher import matchable
 from crawler.extract.article.title import (
-    agreement,
+    LinkHint,
     fallback_title,
+    meta_title,
     page_title,
     strip_site_name,
     title_element,
+    title_hints,
 )
 from crawler.extract.article.walk import read_lines, walk
 from crawler.extract.dates import find_published, parse_datetime
@@ -64,13 +66,12 @@ def extract_article(
     if not hasattr(root, "iter"):
         return article
     metas = metas_of(root)
-    meta_title = first_meta(metas, TITLE_META[:1])
-    og_title = first_meta(metas, TITLE_META[1:])
+    title_meta = meta_title(first_meta(metas, TITLE_META[:1]))
+    og_title = meta_title(first_meta(metas, TITLE_META[1:]))
+    og_title = strip_site_name(og_title) if og_title else None
     head = page_title(sel)
-    # <title> and og:title may name only the site: they count when no stronger hint disagrees
-    strong = [h for h in (meta_title, list_title) if h]
-    weak = [h for h in (head, strip_site_name(og_title) if og_title else None) if h]
-    hints = strong + [w for w in weak if not strong or any(agreement(w, h) >= 0.5 for h in strong)]
+    link = LinkHint.of(list_title)
+    hints = title_hints(title_meta, og_title, head, link)
 
     candidates = matchable(root)
     body_el = find_body(root, sel, selectors.body, candidates)
@@ -78,9 +79,7 @@ def extract_article(
     if selectors.title and (chosen := select_text(sel, selectors.title)):
         article.title = " ".join(chosen.split())
     else:
-        article.title = heading or fallback_title(
-            [meta_title, strip_site_name(og_title) if og_title else None, head], list_title
-        )
+        article.title = heading or fallback_title([title_meta, og_title, head], link, list_title)
 
     raw_lines, hrefs, foreign = walk(root, body_el, title_el, set(candidates))
     page = read_lines(raw_lines, article.title, foreign)

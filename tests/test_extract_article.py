@@ -187,3 +187,76 @@ def test_html_inside_a_title_meta_and_an_info_line_inside_the_headline_are_dropp
     found = extract(html, list_title="详情")
     assert found.title == "全市“两违”整治攻坚推进会召开"
     assert found.published_at == datetime(2023, 9, 15, 11, 6, tzinfo=SHANGHAI)
+
+
+# -- bodies of real page shapes ------------------------------------------------------
+
+DIV_PARAGRAPHS = (
+    "8日上午，县长欧阳晓东主持座谈会，与部分民营企业家面对面交流，听取意见建议。",
+    "座谈会上，12家企业负责人围绕融资贷款、用工保障、物流成本等方面踊跃发言。",
+    "欧阳晓东表示，县政府将坚持“有求必应、无事不扰”，对企业反映的问题建立清单、限时办结。",
+    "副县长龙建平、尹小红参加座谈。",
+)
+STYLE = "text-indent:2em;line-height:2;margin-bottom:10px"
+DETAIL = (
+    "<div class='detail-main'><div class='detail-title'>县长欧阳晓东主持召开民营企业家座谈会</div>"
+    "<div class='detail-meta'><span>2023-11-09 08:45</span><span>来源：临澧县融媒体中心</span>"
+    "<span class='read'>阅读：<b>--</b></span></div><div class='detail-content'>"
+    + "".join(f"<div style='{STYLE}'>{p}</div>" for p in DIV_PARAGRAPHS)
+    + "</div></div>"
+)
+FOOTER = (
+    "<div class='g-foot'><div class='container'><p>临澧县人民政府　版权所有　主办单位：临澧县人民政府办公室"
+    "</p><p>湘ICP备05012271号-2　湘公网安备 43072402000044号　网站标识码：4307240015</p></div></div>"
+)
+
+
+def test_paragraphs_each_in_their_own_div_are_the_whole_body_and_the_footer_is_not():
+    html = f"<html><head><title>临澧县人民政府</title></head><body>{DETAIL}{FOOTER}</body></html>"
+    found = extract(html, list_title="详情")
+    assert found.body.split("\n") == list(DIV_PARAGRAPHS)
+    assert found.source == "临澧县融媒体中心"  # the next span's 阅读： ends it
+
+
+def test_a_header_include_that_closes_html_early_leaves_the_article_readable():
+    html = (
+        "<html><head><title>县长欧阳晓东主持召开民营企业家座谈会</title></head><body>"
+        "<!-- #include virtual='/include/head.html' --><div class='site-top'>欢迎访问</div>"
+        f"</body></html><!-- end include -->{DETAIL}{FOOTER}</body></html>"
+    )
+    found = extract(html)
+    assert found.title == "县长欧阳晓东主持召开民营企业家座谈会"
+    assert found.body.split("\n") == list(DIV_PARAGRAPHS)
+
+
+def test_a_video_player_and_credit_lines_are_not_body():
+    html = """<html><head><title>原阳县召开县政府第三十一次常务会议</title></head><body>
+    <h1>原阳县召开县政府第三十一次常务会议</h1><div class="TRS_Editor">
+    <div class="video-wrap"><div id="player_3318" class="prism-player"></div><div class="video-ctrl">
+    <span class="vjs-loading-text">正在加载...</span><label> 自动播放开关</label></div></div>
+    <p style="text-align:center">（视频：原阳县融媒体中心）</p>
+    <p>12月6日上午，原阳县召开县政府第三十一次常务会议。县长赖永红主持会议并讲话。</p>
+    <p>（记者 刘晓梅）</p><p>责任编辑：蒋涛</p>
+    <p>附件下载：<br><a href="/module/download/downfile.jsp?filename=1.xls">报名表.xls</a></p>
+    </div></body></html>"""
+    found = extract(html)
+    assert (
+        found.body == "12月6日上午，原阳县召开县政府第三十一次常务会议。县长赖永红主持会议并讲话。"
+    )
+    assert found.attachments == [
+        "http://www.weibin.gov.cn/module/download/downfile.jsp?filename=1.xls"
+    ]
+
+
+def test_an_english_mirror_breadcrumb_and_source_line_inside_the_content_are_not_body():
+    html = """<html><head><title>The county government held the 21st executive meeting</title></head>
+    <body><article><h1 class="entry-title">The county government held the 21st executive meeting</h1>
+    <div class="entry-content"><p>index/ Government Affairs Openness / Executive Meetings / article</p>
+    <p>Source: Longxi County People's Government</p>
+    <p>On the afternoon of January 9, county head Zhang Wei presided over the 21st executive meeting.</p>
+    <p>Source: Longxi County Media Center | Editor: Jiang Tao</p></div></article></body></html>"""
+    found = extract(html)
+    assert found.body == (
+        "On the afternoon of January 9, county head Zhang Wei presided over the 21st executive meeting."
+    )
+    assert found.source == "Longxi County People's Government"

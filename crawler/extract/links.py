@@ -12,6 +12,7 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from crawler.extract.dates import parse_datetime
+from crawler.extract.document import mend
 from crawler.extract.patterns import (
     NOISE_HEADINGS,
     NOISE_TAGS,
@@ -126,6 +127,7 @@ def detect_links(sel: Selector, base_url: str) -> list[ListLink]:
     root = sel.root
     if not hasattr(root, "iter"):
         return []
+    mend(root)
     is_noise = _NoiseCheck()
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()

@@ -33,6 +33,7 @@ from crawler.extract.article.title import (
 )
 from crawler.extract.article.walk import read_lines, walk
 from crawler.extract.dates import find_published, parse_datetime
+from crawler.extract.document import mend
 from crawler.extract.patterns import DATE_META, SOURCE_META, TITLE_META
 from crawler.extract.select import select_text
 
@@ -65,6 +66,7 @@ def extract_article(
     root = sel.root
     if not hasattr(root, "iter"):
         return article
+    mend(root)
     metas = metas_of(root)
     title_meta = meta_title(first_meta(metas, TITLE_META[:1]))
     og_title = meta_title(first_meta(metas, TITLE_META[1:]))

@@ -260,3 +260,24 @@ def test_an_english_mirror_breadcrumb_and_source_line_inside_the_content_are_not
         "On the afternoon of January 9, county head Zhang Wei presided over the 21st executive meeting."
     )
     assert found.source == "Longxi County People's Government"
+
+
+def test_a_wordpress_post_dated_only_by_its_time_elements_takes_the_published_one():
+    html = """<html><head><title>秦州区政府召开第十二次常务会议 &#8211; 秦州融媒</title></head><body>
+    <article class="post"><header class="entry-header"><h1 class="entry-title">秦州区政府召开第十二次常务会议</h1>
+    <div class="entry-meta"><span class="posted-on"><a href="/?p=1" rel="bookmark">
+    <time class="updated" datetime="2023-07-02T01:00:00+00:00" itemprop="dateModified">2023年7月2日</time>
+    <time class="entry-date published" datetime="2023-06-29T02:15:00+00:00" itemprop="datePublished">2023年6月29日</time>
+    </a></span></div></header><div class="entry-content"><p>日前，秦州区政府召开第十二次常务会议，
+    研究部署近期重点工作。</p></div></article></body></html>"""
+    found = extract(html, list_title="详情")
+    assert found.published_at == datetime(2023, 6, 29, 10, 15, tzinfo=SHANGHAI)
+    assert found.title == "秦州区政府召开第十二次常务会议"
+
+
+def test_a_day_alone_in_a_meta_takes_its_time_from_the_info_line():
+    html = """<html><head><title>清水县召开一季度经济运行分析会 - 天水在线</title>
+    <meta name="publishdate" content="2023-04-12"></head><body><p class="pbt">清水县召开一季度经济运行分析会</p>
+    <p class="pwz">发稿时间：2023-04-12 07:30　来源：天水日报　作者：记者 杨雪</p>
+    <div class="TRS_Editor"><p>本报讯（记者 杨雪）11日，清水县召开一季度经济运行分析会。</p></div></body></html>"""
+    assert extract(html).published_at == datetime(2023, 4, 12, 7, 30, tzinfo=SHANGHAI)

@@ -6,8 +6,9 @@ lines and the info bar above them are read in the same pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from urllib.parse import urljoin
 
 from parsel import Selector
@@ -32,7 +33,7 @@ from crawler.extract.article.title import (
     title_hints,
 )
 from crawler.extract.article.walk import read_lines, walk
-from crawler.extract.dates import find_published, parse_datetime
+from crawler.extract.dates import SHANGHAI, find_published, parse_datetime, to_date
 from crawler.extract.document import mend
 from crawler.extract.patterns import DATE_META, SOURCE_META, TITLE_META
 from crawler.extract.select import select_text
@@ -51,6 +52,28 @@ class Article:
 
 def _attachments(url: str, hrefs: list[str]) -> list[str]:
     return list(dict.fromkeys(urljoin(url, h) for h in hrefs))
+
+
+def published(readers: Iterable[Callable[[], datetime | None]]) -> datetime | None:
+    """The first reader's date; a day alone (a ``PubDate`` meta of "2023-04-12") takes its
+    time of day from a later reader that finds the same day with one ("发稿时间：2023-04-12
+    07:30" in the info bar)."""
+    found: datetime | None = None
+    for read in readers:
+        value = read()
+        if value is None:
+            continue
+        if found is None:
+            found = value
+            if not _day_only(found):
+                return found
+        elif to_date(value) == to_date(found) and not _day_only(value):
+            return value
+    return found
+
+
+def _day_only(value: datetime) -> bool:
+    return value.astimezone(SHANGHAI).time() == time(0, 0)
 
 
 def extract_article(
@@ -88,16 +111,20 @@ def extract_article(
     article.body = "\n".join(page.body)
     article.attachments = _attachments(url, hrefs)
 
-    if selectors.published:
-        article.published_at = parse_datetime(select_text(sel, selectors.published))
-    article.published_at = (
-        article.published_at
-        or parse_datetime(first_meta(metas, DATE_META))
-        or time_element(root)
-        or find_published("\n".join(page.header))
-        or labelled_date_in(page.rest)
-        or list_date
-        or labelled_date_in(page.body[-3:])
+    article.published_at = published(
+        (
+            lambda: (
+                parse_datetime(select_text(sel, selectors.published))
+                if selectors.published
+                else None
+            ),
+            lambda: parse_datetime(first_meta(metas, DATE_META)),
+            lambda: time_element(root),
+            lambda: find_published("\n".join(page.header)),
+            lambda: labelled_date_in(page.rest),
+            lambda: list_date,
+            lambda: labelled_date_in(page.body[-3:]),
+        )
     )
     if selectors.source:
         article.source = select_text(sel, selectors.source) or None

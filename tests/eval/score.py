@@ -36,7 +36,11 @@ CASES = HERE / "cases"
 FLOORS = HERE / "floors.json"
 REAL_SECTION = "real"  # floors.json's section for tests/eval/real/
 # fields printed, in order; the gate reads only those with a floor
-FIELDS = ("title", "title_neutral", *EXTRACTED_FIELDS[1:], "duplicates", "not_linked")
+FIELDS = (
+    *(n for f in EXTRACTED_FIELDS for n in ((f, "title_neutral") if f == "title" else (f,))),
+    "duplicates",
+    "not_linked",
+)
 
 
 @dataclass

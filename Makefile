@@ -44,7 +44,8 @@ lint: setup
 test: setup system-deps lint
 	$(BIN)/pytest
 
-# extraction scores on tests/eval/cases/; fails below tests/eval/floors.json
+# extraction scores on tests/eval/cases/ and tests/eval/real/ (reported apart); fails below
+# tests/eval/floors.json
 eval: setup
 	$(BIN)/python -m tests.eval.score
 

@@ -140,7 +140,9 @@ class PortalSpider(scrapy.Spider):
     def list_links(self, response: Response) -> tuple[list[ListLink], str | None]:
         """A list page's article links and the next list page, read by the page's CMS
         family (crawler.extract.families); override for odd portals."""
-        return families.list_page(response, self.portal.selectors, self.crawler.stats)
+        return families.list_page(
+            response, self.portal.selectors, self.crawler.stats, self.portal.allows
+        )
 
     # -- article pages -------------------------------------------------------------
 

@@ -1,18 +1,27 @@
-"""The evaluation gate: every labelled page through the real extractors, scored against floors."""
+"""The evaluation gate: both labelled sets through the real extractors, scored against floors."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
+from typing import Any
 
 import pytest
 
+from crawler.extract.article import Article
+from crawler.extract.meeting import MeetingFacts
+from tests.eval import realset
+from tests.eval.measure import Score
 from tests.eval.score import (
     CASES,
+    REAL_SECTION,
     Result,
     below_floors,
     evaluate,
+    evaluate_real,
     load_floors,
     main,
+    real_scores,
     report,
 )
 
@@ -70,3 +79,68 @@ def test_every_seed_label_passes(evaluated):
 def test_the_scorer_runs_as_a_command(capsys):
     assert main([]) == 0
     assert "published_at" in capsys.readouterr().out
+
+
+# -- the real-shape set (tests/eval/real/) ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[realset.RealResults, dict[str, dict[str, Score]]]:
+    return evaluate_real()
+
+
+def test_the_real_set_has_its_kinds_and_every_page_is_run(real):
+    results, groups = real
+    kinds = Counter(r.page.kind for r in results.articles)
+    assert kinds == {"notice": 20, "report": 20, "english": 10}
+    assert len(results.lists) == 10
+    assert set(groups) == {"article fields", "meeting fields", "list pages"}
+    assert groups["article fields"]["title_neutral"].n == 50
+
+
+def test_no_gated_real_field_is_below_its_floor(real):
+    _, groups = real
+    floors = load_floors(section=REAL_SECTION)
+    assert {"title", "title_neutral", "body", "links_recall", "next_page"} <= set(floors)
+    scores = real_scores(groups)
+    assert not below_floors(scores, floors), "\n".join(
+        report(g, floors, True, tuple(g)) for g in groups.values()
+    )
+
+
+def _article(labels: dict, **facts: Any) -> realset.ArticleResult:
+    page = realset.Page("p1", {"kind": "notice"}, {"is_meeting": True, **labels}, b"")
+    found = MeetingFacts(is_meeting=True, **facts)
+    return realset.ArticleResult(page, Article(), found, None, "utf-8")
+
+
+def test_a_labelled_field_the_extractor_lacks_is_not_produced_and_fails_only_a_floor():
+    result = _article({"agenda": ["听取汇报"], "presider": "王伟"}, presider="王伟")
+    scores = realset.score_meetings([result])
+    assert scores["agenda"].produced is False
+    assert scores["presider"].value == 1.0
+    assert below_floors(scores, {"presider": 0.9}) == []
+    assert below_floors(scores, {"agenda": 0.1}) == ["agenda"]
+    assert "not produced" in report(scores, {}, names=tuple(scores))
+
+
+def test_list_fields_score_by_set_f1_on_normalised_names():
+    result = _article({"attendees": ["欧阳 琳", "赖立新"]}, attendees=["欧阳琳", "张三"])
+    assert realset.score_meetings([result])["attendees"].value == pytest.approx(0.5)
+
+
+def test_list_pages_score_recall_precision_and_the_next_page():
+    page = realset.Page(
+        "l1",
+        {"kind": "list"},
+        {
+            "links": ["http://a.cn/1.html", "http://a.cn/2.html"],
+            "next_page": "http://a.cn/i_1.html",
+        },
+        b"",
+    )
+    found = realset.ListResult(page, ["http://a.cn/2.html", "http://b.cn/x"], None, "utf-8")
+    scores = realset.score_lists([found])
+    assert scores["links_recall"].value == 0.5
+    assert scores["links_precision"].value == 0.5
+    assert scores["next_page"].value == 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from parsel import Selector
@@ -147,3 +148,136 @@ def test_extractors_never_raise(html: str):
 @given(st.text(max_size=300), st.one_of(st.none(), st.datetimes(timezones=st.just(SHANGHAI))))
 def test_meeting_facts_never_raise_on_any_text(text: str, published: datetime | None):
     meeting_facts(text[:40], text, published)
+
+
+# -- titles when the list's link text says nothing ---------------------------------
+
+TITLE = "关于召开全县春季森林草原防灭火工作电视电话会议的通知"
+BODY = "<div class='TRS_Editor'><p>各乡镇人民政府，县政府各部门：经县政府同意，定于3月2日召开会议。</p></div>"
+# One page per place the title can sit: the ArticleTitle meta, og:title, a heading, <title>
+TITLE_PAGES = {
+    "meta": f"<html><head><meta name='ArticleTitle' content='{TITLE}'><title>通渭县人民政府</title>"
+    f"</head><body>{BODY}</body></html>",
+    "og": f"<html><head><meta property='og:title' content='{TITLE}'></head><body>{BODY}</body></html>",
+    "heading": f"<html><head></head><body><div class='xl'><h1>{TITLE}</h1>{BODY}</div></body></html>",
+    "title": f"<html><head><title>{TITLE}_通渭县人民政府</title></head><body>{BODY}</body></html>",
+}
+
+
+@pytest.mark.parametrize("where", sorted(TITLE_PAGES))
+@pytest.mark.parametrize(
+    "link",
+    ["[详情]", "第3条", "查看", "更多>>", "[图文]", "Read More »", "关于召开全县春季森林草原…"],
+)
+def test_a_link_text_that_says_nothing_never_beats_the_pages_own_title(where: str, link: str):
+    assert extract(TITLE_PAGES[where], list_title=link).title == TITLE
+
+
+def test_a_list_label_in_front_of_the_link_text_is_not_the_title():
+    html = f"<html><head></head><body>{BODY}</body></html>"
+    assert extract(html, list_title=f"[图文]{TITLE}").title == TITLE
+
+
+def test_html_inside_a_title_meta_and_an_info_line_inside_the_headline_are_dropped():
+    html = """<html><head><title>全市“两违”整治攻坚推进会召开_常德新闻网_常德日报社主办</title>
+    <meta name="ArticleTitle" content="全市“两违”整治攻坚推进会召开<div>——以铁的手腕推进存量清零</div>">
+    </head><body><h2 class="pbt">全市“两违”整治攻坚推进会召开<span class="ptime">发稿时间：2023-09-15 11:06
+    来源：常德日报</span></h2><div class="TRS_Editor"><p>常德日报讯（记者 彭丽）14日下午，全市违法建设和违法
+    用地整治攻坚推进会召开。</p></div></body></html>"""
+    found = extract(html, list_title="详情")
+    assert found.title == "全市“两违”整治攻坚推进会召开"
+    assert found.published_at == datetime(2023, 9, 15, 11, 6, tzinfo=SHANGHAI)
+
+
+# -- bodies of real page shapes ------------------------------------------------------
+
+DIV_PARAGRAPHS = (
+    "8日上午，县长欧阳晓东主持座谈会，与部分民营企业家面对面交流，听取意见建议。",
+    "座谈会上，12家企业负责人围绕融资贷款、用工保障、物流成本等方面踊跃发言。",
+    "欧阳晓东表示，县政府将坚持“有求必应、无事不扰”，对企业反映的问题建立清单、限时办结。",
+    "副县长龙建平、尹小红参加座谈。",
+)
+STYLE = "text-indent:2em;line-height:2;margin-bottom:10px"
+DETAIL = (
+    "<div class='detail-main'><div class='detail-title'>县长欧阳晓东主持召开民营企业家座谈会</div>"
+    "<div class='detail-meta'><span>2023-11-09 08:45</span><span>来源：临澧县融媒体中心</span>"
+    "<span class='read'>阅读：<b>--</b></span></div><div class='detail-content'>"
+    + "".join(f"<div style='{STYLE}'>{p}</div>" for p in DIV_PARAGRAPHS)
+    + "</div></div>"
+)
+FOOTER = (
+    "<div class='g-foot'><div class='container'><p>临澧县人民政府　版权所有　主办单位：临澧县人民政府办公室"
+    "</p><p>湘ICP备05012271号-2　湘公网安备 43072402000044号　网站标识码：4307240015</p></div></div>"
+)
+
+
+def test_paragraphs_each_in_their_own_div_are_the_whole_body_and_the_footer_is_not():
+    html = f"<html><head><title>临澧县人民政府</title></head><body>{DETAIL}{FOOTER}</body></html>"
+    found = extract(html, list_title="详情")
+    assert found.body.split("\n") == list(DIV_PARAGRAPHS)
+    assert found.source == "临澧县融媒体中心"  # the next span's 阅读： ends it
+
+
+def test_a_header_include_that_closes_html_early_leaves_the_article_readable():
+    html = (
+        "<html><head><title>县长欧阳晓东主持召开民营企业家座谈会</title></head><body>"
+        "<!-- #include virtual='/include/head.html' --><div class='site-top'>欢迎访问</div>"
+        f"</body></html><!-- end include -->{DETAIL}{FOOTER}</body></html>"
+    )
+    found = extract(html)
+    assert found.title == "县长欧阳晓东主持召开民营企业家座谈会"
+    assert found.body.split("\n") == list(DIV_PARAGRAPHS)
+
+
+def test_a_video_player_and_credit_lines_are_not_body():
+    html = """<html><head><title>原阳县召开县政府第三十一次常务会议</title></head><body>
+    <h1>原阳县召开县政府第三十一次常务会议</h1><div class="TRS_Editor">
+    <div class="video-wrap"><div id="player_3318" class="prism-player"></div><div class="video-ctrl">
+    <span class="vjs-loading-text">正在加载...</span><label> 自动播放开关</label></div></div>
+    <p style="text-align:center">（视频：原阳县融媒体中心）</p>
+    <p>12月6日上午，原阳县召开县政府第三十一次常务会议。县长赖永红主持会议并讲话。</p>
+    <p>（记者 刘晓梅）</p><p>责任编辑：蒋涛</p>
+    <p>附件下载：<br><a href="/module/download/downfile.jsp?filename=1.xls">报名表.xls</a></p>
+    </div></body></html>"""
+    found = extract(html)
+    assert (
+        found.body == "12月6日上午，原阳县召开县政府第三十一次常务会议。县长赖永红主持会议并讲话。"
+    )
+    assert found.attachments == [
+        "http://www.weibin.gov.cn/module/download/downfile.jsp?filename=1.xls"
+    ]
+
+
+def test_an_english_mirror_breadcrumb_and_source_line_inside_the_content_are_not_body():
+    html = """<html><head><title>The county government held the 21st executive meeting</title></head>
+    <body><article><h1 class="entry-title">The county government held the 21st executive meeting</h1>
+    <div class="entry-content"><p>index/ Government Affairs Openness / Executive Meetings / article</p>
+    <p>Source: Longxi County People's Government</p>
+    <p>On the afternoon of January 9, county head Zhang Wei presided over the 21st executive meeting.</p>
+    <p>Source: Longxi County Media Center | Editor: Jiang Tao</p></div></article></body></html>"""
+    found = extract(html)
+    assert found.body == (
+        "On the afternoon of January 9, county head Zhang Wei presided over the 21st executive meeting."
+    )
+    assert found.source == "Longxi County People's Government"
+
+
+def test_a_wordpress_post_dated_only_by_its_time_elements_takes_the_published_one():
+    html = """<html><head><title>秦州区政府召开第十二次常务会议 &#8211; 秦州融媒</title></head><body>
+    <article class="post"><header class="entry-header"><h1 class="entry-title">秦州区政府召开第十二次常务会议</h1>
+    <div class="entry-meta"><span class="posted-on"><a href="/?p=1" rel="bookmark">
+    <time class="updated" datetime="2023-07-02T01:00:00+00:00" itemprop="dateModified">2023年7月2日</time>
+    <time class="entry-date published" datetime="2023-06-29T02:15:00+00:00" itemprop="datePublished">2023年6月29日</time>
+    </a></span></div></header><div class="entry-content"><p>日前，秦州区政府召开第十二次常务会议，
+    研究部署近期重点工作。</p></div></article></body></html>"""
+    found = extract(html, list_title="详情")
+    assert found.published_at == datetime(2023, 6, 29, 10, 15, tzinfo=SHANGHAI)
+    assert found.title == "秦州区政府召开第十二次常务会议"
+
+
+def test_a_day_alone_in_a_meta_takes_its_time_from_the_info_line():
+    html = """<html><head><title>清水县召开一季度经济运行分析会 - 天水在线</title>
+    <meta name="publishdate" content="2023-04-12"></head><body><p class="pbt">清水县召开一季度经济运行分析会</p>
+    <p class="pwz">发稿时间：2023-04-12 07:30　来源：天水日报　作者：记者 杨雪</p>
+    <div class="TRS_Editor"><p>本报讯（记者 杨雪）11日，清水县召开一季度经济运行分析会。</p></div></body></html>"""
+    assert extract(html).published_at == datetime(2023, 4, 12, 7, 30, tzinfo=SHANGHAI)

@@ -128,3 +128,89 @@ def test_atom_feed():
 
 def test_html_is_not_a_feed():
     assert not looks_like_feed(b"<!DOCTYPE html><html><body>rss</body></html>", "text/html")
+
+
+# -- list shapes of real portals ---------------------------------------------------------
+
+HEAD = "<html><head><meta charset='utf-8'><title>政务要闻</title></head><body>"
+NAV = (
+    "<div class='nav'><ul><li><a href='/'>首页</a></li><li><a href='/zwgk/'>政务公开</a></li>"
+    "<li><a href='/xwzx/'>新闻中心</a></li></ul></div>"
+)
+
+
+def _items(days: range, text: str = "{d}日武安市召开重点工作推进会") -> str:
+    return "".join(
+        f"<li><i></i><a href='./202306/t202306{d:02d}_{7000 + d}.html'>{text.format(d=d)}</a>"
+        f"<em>2023-06-{d:02d}</em></li>"
+        for d in days
+    )
+
+
+def test_a_list_split_over_sibling_blocks_of_one_shape_is_one_list():
+    blocks = "<div class='list-line'></div>".join(
+        f"<ul class='news-list'>{_items(range(start, start - 5, -1))}</ul>"
+        for start in (28, 23, 18, 13)
+    )
+    html = f"{HEAD}{NAV}<div class='list-box'>{blocks}</div></body></html>"
+    links = find_links(Selector(text=html), BASE)
+    assert len(links) == 20
+    assert links[0].url.endswith("t20230628_7028.html") and links[-1].url.endswith(
+        "t20230609_7009.html"
+    )
+
+
+def test_the_list_is_chosen_among_on_site_links_only():
+    partners = "".join(
+        f"<li><a href='http://www.partner{i}.gov.cn/'>合作单位{i}网站首页链接</a><span>2023-06-0{i}</span></li>"
+        for i in range(1, 10)
+    )
+    html = (
+        f"{HEAD}{NAV}<div class='main'><ul class='list'>{_items(range(20, 16, -1))}</ul></div>"
+        f"<div class='links'><ul class='partners'>{partners}</ul></div></body></html>"
+    )
+    links = find_links(Selector(text=html), BASE)
+    assert [link.url.rsplit("/", 1)[-1] for link in links] == [
+        f"t202306{d}_{7000 + d}.html" for d in range(20, 16, -1)
+    ]
+    allowed = find_links(Selector(text=html), BASE, allows=lambda url: "partner" in url)
+    assert len(allowed) == 9  # the portal's own rule, when the spider gives it
+
+
+def test_anchors_that_say_nothing_take_the_rows_title():
+    rows = "".join(
+        f"<li><span class='bt'>清水县召开第{d}次常务会议</span><span class='rq'>2023-06-{d:02d}</span>"
+        f"<a class='xq' href='./202306/t202306{d:02d}_{d}.html'>[详情]</a></li>"
+        for d in range(20, 10, -1)
+    )
+    html = f"{HEAD}{NAV}<ul class='list-xq'>{rows}</ul></body></html>"
+    links = find_links(Selector(text=html), BASE)
+    assert len(links) == 10
+    assert links[0].text == "清水县召开第20次常务会议"
+
+
+def test_a_wordpress_archive_with_read_more_links_and_a_next_page_link():
+    posts = "".join(
+        f"<article class='post type-post'><div class='blog-layout-1'><div class='post-content'>"
+        f"<h2 class='entry-title'><a href='https://mirror.example.org/2023/11/{d:02d}/post-{d}/'>"
+        f"County holds meeting number {d}</a></h2><header class='entry-header'><div class='entry-meta'>"
+        f"<time class='entry-date published' datetime='2023-11-{d:02d}T02:00:00+00:00'>November {d}, 2023"
+        f"</time></div></header><p>Excerpt &hellip;</p><p class='read-more'><a class='ast-button' "
+        f"href='https://mirror.example.org/2023/11/{d:02d}/post-{d}/'>Read More &raquo;</a></p>"
+        f"</div></div></article>"
+        for d in range(17, 10, -1)
+    )
+    html = (
+        f"<html><body><main id='main'><div class='ast-row'>{posts}</div>"
+        "<nav class='navigation pagination'><div class='nav-links'>"
+        "<a class='page-numbers' href='https://mirror.example.org/category/gov/page/2/'>2</a>"
+        "<a class='next page-numbers' href='https://mirror.example.org/category/gov/page/2/'>"
+        "Next Page &raquo;</a></div></nav></main></body></html>"
+    )
+    url = "https://mirror.example.org/category/gov/"
+    links = find_links(Selector(text=html), url)
+    assert [link.url for link in links] == [
+        f"https://mirror.example.org/2023/11/{d:02d}/post-{d}/" for d in range(17, 10, -1)
+    ]
+    assert links[0].text == "County holds meeting number 17"
+    assert next_page(Selector(text=html), url) == "https://mirror.example.org/category/gov/page/2/"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
@@ -12,7 +14,10 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from crawler.extract.dates import parse_datetime
+from crawler.extract.document import mend
 from crawler.extract.patterns import (
+    EMPTY_LINK_TEXT,
+    FULL_DATE,
     NOISE_HEADINGS,
     NOISE_TAGS,
     NOISE_TOKEN,
@@ -22,6 +27,8 @@ from crawler.extract.select import select_links
 
 ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p", "article", "h2", "h3", "h4"})
 ROW_DEPTH = 3  # how far above a link its row may start
+REPEAT_DEPTH = 5  # how far above a link a repeated row is looked for (WordPress <article>s)
+MIN_REPEATS = 3  # elements of one shape side by side that make rows
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,38 @@ class _NoiseCheck:
         return marked
 
 
+def _signature(element: lxml_html.HtmlElement) -> tuple[str, str]:
+    return element.tag, " ".join((element.get("class") or "").split())
+
+
+class _Rows:
+    """Where each link's row is: the nearest ancestor repeated beside others of its shape
+    (an <li> among <li>s, an <article class="post"> among posts), else the outermost
+    row-like tag close above the link. Each parent's children are counted once per page."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[lxml_html.HtmlElement, Counter[tuple[str, str]]] = {}
+
+    def repeated(self, element: lxml_html.HtmlElement) -> bool:
+        parent = element.getparent()
+        if parent is None:
+            return False
+        shapes = self._shapes.get(parent)
+        if shapes is None:
+            shapes = self._shapes[parent] = Counter(map(_signature, parent))
+        return shapes[_signature(element)] >= MIN_REPEATS
+
+    def __call__(self, anchor: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+        node = anchor.getparent()
+        for _ in range(REPEAT_DEPTH):
+            if node is None or node.tag in ("body", "html"):
+                break
+            if self.repeated(node):
+                return node
+            node = node.getparent()
+        return _row(anchor)
+
+
 def _row(anchor: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """The outermost row-like element (li, tr, article…) at most ROW_DEPTH levels above."""
     row, node = None, anchor
@@ -113,35 +152,70 @@ def _row(anchor: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return parent if parent is not None else anchor
 
 
-def _anchor_text(anchor: lxml_html.HtmlElement) -> str:
+def _anchor_text(anchor: lxml_html.HtmlElement, row: lxml_html.HtmlElement) -> str:
+    """The link's title: its text or title attribute, or, for a link that says nothing
+    ("[详情]", "第3条"), the text its row shows without dates and link labels."""
     text = " ".join(anchor.text_content().split())
     title = " ".join((anchor.get("title") or "").split())
-    return title if len(title) > len(text) else text
+    text = title if len(title) > len(text) else text
+    if not EMPTY_LINK_TEXT.match(text):
+        return text
+    pieces = []
+    for piece in row.itertext():
+        piece = FULL_DATE.sub("", " ".join(piece.split())).strip(" ()（）[]【】·|")
+        if piece and not EMPTY_LINK_TEXT.match(piece):
+            pieces.append(piece)
+    return max(pieces, key=len, default=text)
 
 
-def detect_links(sel: Selector, base_url: str) -> list[ListLink]:
-    """The links of the largest block of similar, dated, titled rows on the page."""
-    groups: dict[lxml_html.HtmlElement, list[ListLink]] = defaultdict(list)
-    dated: dict[lxml_html.HtmlElement, int] = defaultdict(int)
+def on_site(page_url: str) -> Callable[[str], bool]:
+    """Links on the list page's host or its subdomains: the rule a portal whose start URL is
+    this page follows (:meth:`Portal.allows`, without its ports), when no portal says more."""
+    host = urlsplit(page_url).hostname or ""
+
+    def allows(url: str) -> bool:
+        target = urlsplit(url).hostname or ""
+        return target == host or target.endswith("." + host)
+
+    return allows
+
+
+def detect_links(
+    sel: Selector, base_url: str, allows: Callable[[str], bool] | None = None
+) -> list[ListLink]:
+    """The links of the largest block of similar, dated, titled rows on the page, chosen
+    among the links ``allows`` (the portal may follow; by default the page's own host):
+    a bigger block of partner sites' links is never the list."""
+    groups: dict[tuple[Any, ...], list[ListLink]] = defaultdict(list)
+    dated: dict[tuple[Any, ...], int] = defaultdict(int)
     root = sel.root
     if not hasattr(root, "iter"):
         return []
+    mend(root)
+    allows = allows or on_site(base_url)
     is_noise = _NoiseCheck()
+    row_of = _Rows()
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href or NON_ARTICLE_HREF.search(href) or is_noise(anchor):
             continue
-        row = _row(anchor)
+        url = urljoin(base_url, href)
+        if not allows(url):
+            continue
+        row = row_of(anchor)
         container = row.getparent() if row.getparent() is not None else row
-        text = _anchor_text(anchor)
+        # sibling blocks of one shape (a list split over several <ul class="news-list">)
+        # are one list
+        outer = container.getparent()
+        key = (outer, *_signature(container)) if outer is not None else (container,)
         date = parse_datetime(" ".join(row.text_content().split()))
-        groups[container].append(ListLink(urljoin(base_url, href), text, date))
-        dated[container] += date is not None
+        groups[key].append(ListLink(url, _anchor_text(anchor, row), date))
+        dated[key] += date is not None
 
-    def score(container: lxml_html.HtmlElement) -> float:
-        links = groups[container]
+    def score(key: tuple[Any, ...]) -> float:
+        links = groups[key]
         titled = sum(len(link.text) >= 6 for link in links)
-        return len(links) * (1 + 2 * dated[container] / len(links)) * (0.2 + titled / len(links))
+        return len(links) * (1 + 2 * dated[key] / len(links)) * (0.2 + titled / len(links))
 
     if not groups:
         return []
@@ -158,11 +232,17 @@ def _unique(links: list[ListLink]) -> list[ListLink]:
     return list(seen.values())
 
 
-def find_links(sel: Selector, base_url: str, selector: str | None = None) -> list[ListLink]:
-    """Article links of a list page: from the portal's selector if it has one, else detected."""
+def find_links(
+    sel: Selector,
+    base_url: str,
+    selector: str | None = None,
+    allows: Callable[[str], bool] | None = None,
+) -> list[ListLink]:
+    """Article links of a list page: from the portal's selector if it has one, else detected
+    among the links ``allows``."""
     if selector:
         found = [
             ListLink(urljoin(base_url, href), text) for href, text in select_links(sel, selector)
         ]
         return _unique([link for link in found if not NON_ARTICLE_HREF.search(link.url)])
-    return detect_links(sel, base_url)
+    return detect_links(sel, base_url, allows)

@@ -38,7 +38,8 @@ def _with_param(url: str, key: str, value: int) -> str:
 
 
 def text_next(sel: Selector, url: str) -> str | None:
-    """A link labelled 下一页 / next / » (or rel=next) that goes somewhere else."""
+    """A link labelled 下一页 / next / » (also with an arrow after it: "Next Page »"), or
+    marked rel=next or class "next" (WordPress's pager), that goes somewhere else."""
     root = sel.root
     if not hasattr(root, "iter"):
         return None
@@ -49,8 +50,10 @@ def text_next(sel: Selector, url: str) -> str | None:
         if href is None:
             continue
         text = " ".join(" ".join(anchor.itertext()).split()).lower()
+        bare = text.strip(" »›>→")  # "Next Page »", "下一页>"
         rel = (anchor.get("rel") or "").lower()
-        if text in NEXT_PAGE_TEXTS or "next" in rel.split():
+        classes = (anchor.get("class") or "").lower().split()
+        if text in NEXT_PAGE_TEXTS or bare in NEXT_PAGE_TEXTS or "next" in rel.split() + classes:
             href = href.strip()
             if href and not NON_ARTICLE_HREF.search(href):
                 target = urljoin(url, href)

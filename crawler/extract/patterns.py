@@ -132,14 +132,31 @@ SKIP_TAGS = frozenset(
      "button", "input", "textarea", "template", "svg", "object", "embed"}
 )  # fmt: skip
 # Class/id tokens of widgets inside or around an article (TRS/Hanweb share and print bars,
-# WordPress share and comment blocks, "上一篇/下一篇" pagers).
+# WordPress share and comment blocks, "上一篇/下一篇" pagers; video players with their
+# loading and autoplay strings: Aliplayer's "prism-player", video.js's "vjs-*", "video-wrap").
 WIDGET_TOKEN = re.compile(
     r"^(?:[a-z]+[-_])*(share|bdshare\w*|bdsharebuttonbox|jiathis\w*|print|comments?|"
     r"comment-respond|respond|sharedaddy|related|relate|pager|prev-next|post-navigation|"
     r"nav-links|fenxiang|dayin|xgxw|xglj|tools?|ewm|qrcode|entry-footer|logo|"
-    r"wp-block-comments)(?:[-_]?\w*)$",
+    r"wp-block-comments|video|player|prism|vjs|audio)(?:[-_]?\w*)$",
     re.IGNORECASE,
 )
+# List link texts that say nothing about the article: never a title hint ("[详情]", "第3条",
+# "查看", "更多>>", "Read More »"; TRS and gov.cn-style county lists, WordPress archives).
+EMPTY_LINK_TEXT = re.compile(
+    r"^[\s\[【(（<《]*(?:详情|详细|详细信息|查看|查看详情|点击查看|阅读全文|全文|原文|更多|more|"
+    r"read more|continue reading|details?|第\s*\d+\s*条|\d+)[\s\]】)）>》»›.…。]*$",
+    re.IGNORECASE,
+)
+# Labels a list sets in front of a title ("[图文]", "【视频】"; gov.cn-style lists).
+LINK_TEXT_LABEL = re.compile(
+    r"^\s*[\[【]\s*(?:图文|视频|图片|组图|音频|专题|置顶|新|热)\s*[\]】]\s*"
+)
+# A title the list cut short ("关于召开全县春季…", "… of the Conference Room of…").
+TRUNCATED_TEXT = re.compile(r"(?:…|\.{2,}|。。)\s*$")
+# HTML set inside a title meta ("…召开<div>——以铁的手腕…</div>", a subtitle in a TRS
+# ArticleTitle and og:title): the title is the text before the first tag.
+HTML_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 # Site-name suffixes joined to titles in <title> ("…_渭滨区人民政府", "… – Liaoning News").
 TITLE_SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s-{1,2}\s|-{2}|–|—{1,2}|::)\s*")
 # A <title> part that names the site rather than the article (seen on every template).
@@ -165,7 +182,24 @@ BOILERPLATE_LINES = re.compile(
     r"扫一扫在手机打开当前页|扫一扫.{0,10}|分享：?.{0,30}|"
     r"(【\s*\S{2,6}\s*】\s*){2,}|"
     r"Leave a (Comment|Reply).*|This site uses Akismet to reduce spam.*|"
-    r"(Print|Share|Close window|Close|Tweet|Share this:?|Like this:?|Loading\.\.\.)\s*)$",
+    r"(Print|Share|Close window|Close|Tweet|Share this:?|Like this:?|Loading\.\.\.)\s*|"
+    r"(正在加载\.{0,3}|自动播放开关|自动播放)(\s*(正在加载\.{0,3}|自动播放开关|自动播放))*)$",
+    re.IGNORECASE,
+)
+# Credit lines at either end of a body: editor, reporter, source and caption lines
+# ("责任编辑：蒋涛", "（记者 刘晓梅）", "（视频：原阳县融媒体中心）", "Source: … | Editor: …"; news
+# sites and English mirrors). A "本报讯（记者…）" lead-in does not start this way and stays.
+CREDIT_LINE = re.compile(
+    r"^[(（]\s*(?:记者|通讯员|视频|摄影|图片|图|文|编辑|责任编辑|来源|Reporter|Video|Photo)"
+    r"[^()（）]{0,40}[)）]$|"
+    r"^(?:责任编辑|编辑|审核|校对|摄影|供稿|记者|通讯员|来源|信息来源|文章来源|Source|From|Editor|"
+    r"Editor in charge|Reporter|Author)\s*[:：|｜].{0,100}$",
+    re.IGNORECASE,
+)
+# An attachment list after the text: its heading and file-name lines (Hanweb "附件下载：").
+ATTACHMENT_LINE = re.compile(
+    r"^(?:相关)?附件(?:下载)?\s*[:：]?$|^Attachments?\s*:?$|"
+    r"^\S.{0,80}\.(?:pdf|docx?|xlsx?|wps|zip|rar|ofd|pptx?)$",
     re.IGNORECASE,
 )
 # Everything after one of these lines is comment form, pager or footer (WordPress mirrors,
@@ -178,14 +212,19 @@ BODY_STOP_LINES = re.compile(
 # Info-bar labels (TRS, Hanweb, ASP, WordPress mirrors, the seeds): a line made of these is the
 # article's metadata, not its text; a source value ends where the next label starts.
 INFO_LABEL = re.compile(
-    r"(发布时间|发布日期|发文日期|成文日期|更新时间|日期|时间|信息来源|文章来源|来源|作者|编辑|"
-    r"责任编辑|审核|浏览次数|阅读次数|点击数|访问量|浏览量|字号|Release time|Published on|Published|"
-    r"Posted on|Date|Source|Author|Editor in charge|Editor|Views|Font size)\s*[:：]",
+    r"(发布时间|发布日期|发文日期|成文日期|发稿时间|更新时间|日期|时间|信息来源|文章来源|来源|作者|编辑|"
+    r"责任编辑|审核|浏览次数|阅读次数|点击数|访问量|浏览量|阅读|浏览|点击|字号|Release time|Published on|"
+    r"Published|Posted on|Date Add in|Date|Source|From|Author|Editor in charge|Editor|Views|"
+    r"Font size)\s*[:：]",
     re.IGNORECASE,
 )
 # Where-am-I lines and current-date banners above an article.
+# English mirrors start their content with "index/ News / County News / article"
+# (en.zizhou.gov.cn and its kin); Chinese sites with "首页 > 新闻中心 > 正文".
 CRUMB_LINE = re.compile(
-    r"^\s*(当前位置|您现在的位置|您的位置|所在位置|Location|You are here)\s*[:：]?"
+    r"^\s*(当前位置|您现在的位置|您的位置|所在位置|Location|You are here)\s*[:：]?|"
+    r"^\s*(index|home|homepage|首页|网站首页)\s*(/|>|»|＞|→|&gt;)",
+    re.IGNORECASE,
 )
 
 # -- dates --------------------------------------------------------------------------
@@ -264,8 +303,11 @@ UPCOMING = re.compile(
 
 # -- source -------------------------------------------------------------------------
 
+# "From:" is the source label of English mirrors' info rows ("From: Shaodong Media Center |
+# Date Add in: …", eng.hengyang.gov.cn and its kin).
 SOURCE_LABEL = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|来源|Source)\s*[:：]\s*(?P<source>[^\n]{2,80})", re.IGNORECASE
+    r"(?:信息来源|文章来源|稿件来源|来源|Source|\bFrom)\s*[:：]\s*(?P<source>[^\n]{2,80})",
+    re.IGNORECASE,
 )
 
 # -- classification -----------------------------------------------------------------

@@ -21,7 +21,9 @@ from typing import Any
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import is_chinese, meeting_date, zh_name
 from crawler.extract.patterns import PRESIDE_ZH
-from tests.eval.score import CASES, Result, char_f1, evaluate, norm, same_time
+from tests.eval.measure import char_f1, norm, same_time
+from tests.eval.realset import evaluate_pages, load_pages, response_of
+from tests.eval.score import CASES, Result, evaluate
 
 logger = logging.getLogger(__name__)
 
@@ -67,29 +69,57 @@ def compare_body(results: list[Result]) -> list[str]:
     ]
 
 
-def compare_published(results: list[Result]) -> list[str]:
+# (page id, html, label, what govwatch found) for publish dates
+DatedPage = tuple[str, str, str | None, datetime | None]
+
+
+def _htmldate(html: str) -> datetime | None:
     from htmldate import find_date
 
-    labelled = [r for r in results if "published_at" in r.case.labels]
-    hits, days, seconds = 0, 0, []
-    for r in labelled:
-        found, spent = _timed(
-            lambda r=r: find_date(
-                r.case.html, extensive_search=True, outputformat="%Y-%m-%dT%H:%M:%S"
-            )
-        )
+    found = find_date(html, extensive_search=True, outputformat="%Y-%m-%dT%H:%M:%S%z")
+    if not found:
+        return None
+    value = datetime.fromisoformat(found)
+    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value.astimezone(SHANGHAI)
+
+
+def _published_rows(title: str, pages: list[DatedPage]) -> list[str]:
+    """htmldate alone, on the day alone, and as a fallback where govwatch finds no date."""
+    n = len(pages)
+    hits = days = fallback = ours = 0
+    seconds = []
+    for _, html, label, found in pages:
+        value, spent = _timed(lambda html=html: _htmldate(html))
         seconds.append(spent)
-        value = datetime.fromisoformat(found).replace(tzinfo=SHANGHAI) if found else None
-        hits += same_time(value, r.case.labels["published_at"])
-        label = r.case.labels["published_at"]
+        hits += same_time(value, label)
         days += (value.date().isoformat() if value else None) == (label[:10] if label else None)
-    ours = sum(same_time(r.article.published_at, r.case.labels["published_at"]) for r in labelled)
+        ours += same_time(found, label)
+        fallback += same_time(found if found is not None else value, label)
     return [
-        "published_at (accuracy):",
-        f"  {'govwatch (see score.py)':34} {ours / len(labelled):6.3f} over {len(labelled):3d} cases",
-        _row("htmldate.find_date (extensive)", hits / len(labelled), len(labelled), seconds),
-        f"  {'htmldate, the day only':34} {days / len(labelled):6.3f}",
+        f"published_at (accuracy), {title}:",
+        f"  {'govwatch (see score.py)':34} {ours / n:6.3f} over {n:3d} pages",
+        _row("htmldate.find_date (extensive)", hits / n, n, seconds),
+        f"  {'htmldate, the day only':34} {days / n:6.3f}",
+        f"  {'govwatch, else htmldate':34} {fallback / n:6.3f}",
     ]
+
+
+def compare_published(results: list[Result]) -> list[str]:
+    labelled = [r for r in results if "published_at" in r.case.labels]
+    pages = [
+        (r.case.id, r.case.html, r.case.labels["published_at"], r.article.published_at)
+        for r in labelled
+    ]
+    real = [
+        (
+            r.page.id,
+            response_of(r.page).text,
+            r.page.labels.get("published_at"),
+            r.article.published_at,
+        )
+        for r in evaluate_pages(load_pages()).articles
+    ]
+    return _published_rows("the project's set", pages) + _published_rows("tests/eval/real", real)
 
 
 def compare_meeting_date(results: list[Result]) -> list[str]:

@@ -1,7 +1,9 @@
-"""The extraction scorer: every labelled page in tests/eval/cases/ through the real extractors.
+"""The extraction scorer: both labelled sets through the real extractors, scored per field.
 
-`python -m tests.eval.score` (or `make eval`) prints per-field scores and exits 1 when a field
-is below its floor in tests/eval/floors.json; tests/test_eval_gate.py runs it in CI.
+tests/eval/cases/ (the project's own set) and tests/eval/real/ (pages modelled on real
+portals, labelled blind; tests/eval/realset.py) are reported apart. `python -m tests.eval.score`
+(or `make eval`) exits 1 when a field is below its floor in tests/eval/floors.json (the real
+set's floors in its own section); tests/test_eval_gate.py runs it in CI.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,25 @@ from parsel import Selector
 from crawler.analysis import clean_text
 from crawler.dedupe import Deduplicator
 from crawler.extract.article import Article, extract_article
-from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import MeetingFacts, meeting_facts
 from storage import EXTRACTED_FIELDS, RecordField, Repository
 from storage import FIELDS as RECORD_FIELDS
+from tests.eval import realset
+from tests.eval.measure import NEUTRAL_LINK_TEXT, Score, accuracy, comparison, flag_f1, same_text
+from tests.eval.measure import list_date as _list_date
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
 FLOORS = HERE / "floors.json"
+REAL_SECTION = "real"  # floors.json's section for tests/eval/real/
 # fields printed, in order; the gate reads only those with a floor
-FIELDS = (*EXTRACTED_FIELDS, "duplicates", "not_linked")
+FIELDS = (
+    *(n for f in EXTRACTED_FIELDS for n in ((f, "title_neutral") if f == "title" else (f,))),
+    "duplicates",
+    "not_linked",
+)
 
 
 @dataclass
@@ -52,16 +60,7 @@ class Result:
     article: Article
     facts: MeetingFacts
     duplicate_of: str | None = None  # case id
-
-
-@dataclass
-class Score:
-    """Per-field totals: ``value`` is accuracy (or F1) over ``n`` cases."""
-
-    name: str
-    value: float
-    n: int
-    misses: list[str] = field(default_factory=list)
+    neutral_title: str | None = None  # the title found when the list link said only 详情
 
 
 def load_cases(directory: Path = CASES) -> list[Case]:
@@ -81,26 +80,16 @@ def load_cases(directory: Path = CASES) -> list[Case]:
     return cases
 
 
-def _list_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    day = date.fromisoformat(value[:10])
-    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
-
-
 def run_case(case: Case) -> Result:
     """The extract and classify pipelines' work on one page (clean → extract → classify)."""
-    sel = Selector(text=clean_text(case.html))
+    html = clean_text(case.html)
     meta = case.meta
-    article = extract_article(
-        sel,
-        meta.get("url") or f"http://eval.invalid/{case.id}.html",
-        None,
-        meta.get("list_title") or None,
-        _list_date(meta.get("list_date")),
-    )
+    url = meta.get("url") or f"http://eval.invalid/{case.id}.html"
+    list_date = _list_date(meta.get("list_date"))
+    article = extract_article(Selector(text=html), url, None, meta.get("list_title"), list_date)
+    neutral = extract_article(Selector(text=html), url, None, NEUTRAL_LINK_TEXT, list_date)
     facts = meeting_facts(article.title, article.body, article.published_at)
-    return Result(case, article, facts)
+    return Result(case, article, facts, neutral_title=neutral.title)
 
 
 def link_duplicates(results: Sequence[Result]) -> None:
@@ -134,83 +123,13 @@ def link_duplicates(results: Sequence[Result]) -> None:
         repo.close()
 
 
-# -- comparing ---------------------------------------------------------------------
-
-
-def norm(value: Any) -> str:
-    """Text compared case- and space-insensitively, with full-width punctuation folded."""
-    if value is None:
-        return ""
-    text = str(value).replace("\u3000", " ").replace("（", "(").replace("）", ")")
-    return " ".join(text.split()).casefold()
-
-
-def same_time(predicted: datetime | None, label: str | None) -> bool:
-    """Equal instants; a label without a time of day (00:00) only needs the same day."""
-    if label is None or predicted is None:
-        return label is None and predicted is None
-    expected = datetime.fromisoformat(label)
-    if expected.tzinfo is None:
-        expected = expected.replace(tzinfo=SHANGHAI)
-    expected = expected.astimezone(SHANGHAI)
-    got = predicted.astimezone(SHANGHAI)
-    if (expected.hour, expected.minute, expected.second) == (0, 0, 0):
-        return got.date() == expected.date()
-    return got == expected
-
-
-def char_f1(predicted: str, expected: str) -> float:
-    """Bag-of-characters F1 (whitespace ignored): how much of the main text was kept."""
-    from collections import Counter
-
-    got = Counter(c for c in predicted if not c.isspace())
-    want = Counter(c for c in expected if not c.isspace())
-    if not got and not want:
-        return 1.0
-    overlap = sum((got & want).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(got.values()), overlap / sum(want.values())
-    return 2 * precision * recall / (precision + recall)
-
-
-def set_f1(predicted: Iterable[str], expected: Iterable[str]) -> float:
-    got, want = {norm(p) for p in predicted}, {norm(e) for e in expected}
-    if not got and not want:
-        return 1.0
-    overlap = len(got & want)
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / len(got), overlap / len(want)
-    return 2 * precision * recall / (precision + recall)
+# -- scoring -----------------------------------------------------------------------
 
 
 def _accuracy(
     name: str, results: Sequence[Result], check: Callable[[Result], bool | None]
 ) -> Score:
-    hits, n, misses = 0, 0, []
-    for result in results:
-        verdict = check(result)
-        if verdict is None:
-            continue
-        n += 1
-        if verdict:
-            hits += 1
-        else:
-            misses.append(result.case.id)
-    return Score(name, hits / n if n else 1.0, n, misses)
-
-
-def _mean(name: str, results: Sequence[Result], value: Callable[[Result], float | None]) -> Score:
-    values, misses = [], []
-    for result in results:
-        v = value(result)
-        if v is None:
-            continue
-        values.append(v)
-        if v < 0.9:
-            misses.append(result.case.id)
-    return Score(name, sum(values) / len(values) if values else 1.0, len(values), misses)
+    return accuracy(name, ((r.case.id, check(r)) for r in results))
 
 
 def _labelled(result: Result, key: str) -> bool:
@@ -218,19 +137,14 @@ def _labelled(result: Result, key: str) -> bool:
 
 
 def _is_meeting_f1(results: Sequence[Result]) -> Score:
-    tp = fp = fn = 0
-    misses = []
-    for result in results:
-        if not _labelled(result, "is_meeting"):
-            continue
-        want, got = bool(result.case.labels["is_meeting"]), result.facts.is_meeting
-        tp += want and got
-        fp += got and not want
-        fn += want and not got
-        if want != got:
-            misses.append(result.case.id)
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp else (1.0 if not fp and not fn else 0.0)
-    return Score("is_meeting", f1, sum(_labelled(r, "is_meeting") for r in results), misses)
+    return flag_f1(
+        "is_meeting",
+        (
+            (r.case.id, bool(r.case.labels["is_meeting"]), bool(r.facts.is_meeting))
+            for r in results
+            if _labelled(r, "is_meeting")
+        ),
+    )
 
 
 def _meeting_only(result: Result) -> bool:
@@ -252,27 +166,6 @@ def _false_links(results: Sequence[Result]) -> Score:
     return _accuracy("not_linked", originals, lambda r: r.duplicate_of is None)
 
 
-def _same_text(predicted: Any, expected: Any) -> bool:
-    return norm(predicted) == norm(expected)
-
-
-def _iso_day(value: Any) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _compared(field: RecordField) -> tuple[Callable[[Any, Any], Any], Any]:
-    """How a field's value is compared with its label, by its kind, and how scores add up."""
-    if field.name == "body":
-        return lambda got, want: char_f1(got, want or ""), _mean
-    if field.kind == "list":
-        return lambda got, want: set_f1(got, want or []), _mean
-    if field.kind == "datetime":
-        return same_time, _accuracy
-    if field.kind == "date":
-        return lambda got, want: _iso_day(got) == want, _accuracy
-    return _same_text, _accuracy
-
-
 def _field_spec(
     field: RecordField,
 ) -> tuple[str, Callable[[Result], Any], Callable[[Any, Any], Any], Any, bool]:
@@ -282,7 +175,7 @@ def _field_spec(
     def found(result: Result) -> Any:
         return getattr(result.facts if field.meeting else result.article, field.name)
 
-    compare, aggregate = _compared(field)
+    compare, aggregate = comparison(field.name, field.kind)
     return field.name, found, compare, aggregate, field.meeting
 
 
@@ -303,14 +196,22 @@ def _field_score(
     cases = [r for r in results if _meeting_only(r)] if meetings_only else list(results)
     return aggregate(
         name,
-        cases,
-        lambda r: compare(found(r), r.case.labels.get(name)) if _labelled(r, name) else None,
+        (
+            (r.case.id, compare(found(r), r.case.labels.get(name)) if _labelled(r, name) else None)
+            for r in cases
+        ),
     )
 
 
 def score(results: Sequence[Result]) -> dict[str, Score]:
     scores = [_field_score(results, *spec) for spec in FIELD_SCORES]
     scores += [_is_meeting_f1(results), _duplicates(results), _false_links(results)]
+    scores.append(
+        accuracy(
+            "title_neutral",
+            ((r.case.id, same_text(r.neutral_title, r.case.labels.get("title"))) for r in results),
+        )
+    )
     return {s.name: s for s in scores}
 
 
@@ -321,37 +222,70 @@ def evaluate(directory: Path = CASES) -> tuple[list[Result], dict[str, Score]]:
     return results, score(results)
 
 
-def load_floors(path: Path = FLOORS) -> dict[str, float]:
+def load_floors(path: Path = FLOORS, section: str | None = None) -> dict[str, float]:
+    """The floors of the project's set, or of a ``section`` ("real") of the file."""
     floors = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return {k: float(v) for k, v in floors.items() if not k.startswith("_")}
+    if section is not None:
+        floors = floors.get(section) or {}
+    return {
+        k: float(v) for k, v in floors.items() if not k.startswith("_") and not isinstance(v, dict)
+    }
 
 
 def below_floors(scores: dict[str, Score], floors: dict[str, float]) -> list[str]:
-    """The gated fields whose score is below their floor (a field with no cases fails too)."""
+    """The gated fields whose score is below their floor (a field with no cases, or one the
+    extractor does not produce, fails too)."""
     failed = []
     for name, floor in floors.items():
         found = scores.get(name)
-        if found is None or found.n == 0 or found.value < floor:
+        if found is None or found.n == 0 or not found.produced or found.value < floor:
             failed.append(name)
     return failed
 
 
-def report(scores: dict[str, Score], floors: dict[str, float], verbose: bool = False) -> str:
-    lines = [f"{'field':14} {'score':>6} {'cases':>6} {'floor':>6}"]
-    for name in FIELDS:
+def report(
+    scores: dict[str, Score],
+    floors: dict[str, float],
+    verbose: bool = False,
+    names: Sequence[str] = FIELDS,
+) -> str:
+    lines = [f"{'field':22} {'score':>6} {'cases':>6} {'floor':>6}"]
+    for name in names:
         s = scores[name]
         floor = floors.get(name)
-        flag = "" if floor is None else ("  ok" if s.n and s.value >= floor else "  BELOW FLOOR")
         floor_text = f"{floor:6.2f}" if floor is not None else "     -"
-        lines.append(f"{name:14} {s.value:6.3f} {s.n:6d} {floor_text}{flag}")
+        if not s.produced:
+            lines.append(f"{name:22} {'-':>6} {s.n:6d} {floor_text}  not produced")
+            continue
+        flag = "" if floor is None else ("  ok" if s.n and s.value >= floor else "  BELOW FLOOR")
+        value = f"{s.value:6.3f}" if s.n else f"{'-':>6}"
+        lines.append(f"{name:22} {value} {s.n:6d} {floor_text}{flag}")
         if verbose and s.misses:
-            lines.append(f"{'':14} misses: {' '.join(s.misses)}")
+            lines.append(f"{'':22} misses: {' '.join(s.misses)}")
     return "\n".join(lines)
+
+
+def evaluate_real(
+    directory: Path = realset.REAL,
+) -> tuple[realset.RealResults, dict[str, dict[str, Score]]]:
+    """The real-shape set: its scores in three groups (article fields, meeting fields, lists)."""
+    results = realset.evaluate_pages(realset.load_pages(directory))
+    groups = {
+        "article fields": realset.score_articles(results.articles),
+        "meeting fields": realset.score_meetings(results.articles),
+        "list pages": realset.score_lists(results.lists),
+    }
+    return results, groups
+
+
+def real_scores(groups: dict[str, dict[str, Score]]) -> dict[str, Score]:
+    return {name: s for group in groups.values() for name, s in group.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=Path, default=CASES, help="directory of labelled cases")
+    parser.add_argument("--real", type=Path, default=realset.REAL, help="the real-shape set")
     parser.add_argument("--floors", type=Path, default=FLOORS, help="JSON of per-field floors")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the cases missed")
     args = parser.parse_args(argv)
@@ -361,6 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(results)} cases in {args.cases}")
     print(report(scores, floors, args.verbose))
     failed = below_floors(scores, floors)
+
+    real, groups = evaluate_real(args.real)
+    real_floors = load_floors(args.floors, REAL_SECTION)
+    print(f"\n{len(real.articles)} article pages and {len(real.lists)} list pages in {args.real}")
+    for title, group in groups.items():
+        print(f"-- {title}")
+        print(report(group, real_floors, args.verbose, tuple(group)))
+    failed += [f"{REAL_SECTION}/{name}" for name in below_floors(real_scores(groups), real_floors)]
     if failed:
         print(f"below floor: {', '.join(failed)}")
         return 1

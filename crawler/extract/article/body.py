@@ -50,17 +50,42 @@ def holds_chars(el: etree._Element, chars: int) -> bool:
     return False
 
 
+# Tags a paragraph's text may carry; a <div> or <section> holding only these is a paragraph
+INLINE_TAGS = frozenset(
+    {"span", "font", "strong", "b", "em", "i", "u", "a", "br", "img", "sup", "sub", "small"}
+)
+PARAGRAPH_TAGS = frozenset({"p", "span", "font", "strong", "b"})
+DENSE_TAGS = frozenset({"div", "td", "article", "section", "main", "font", "span", "center"})
+
+
+def paragraph_like(el: etree._Element) -> bool:
+    """A <p>-like child: a text tag, or a <div>/<section> with nothing but text tags inside
+    (pages that set each paragraph in its own <div>)."""
+    if el.tag in PARAGRAPH_TAGS:
+        return True
+    if el.tag not in ("div", "section"):
+        return False
+    return all(not isinstance(d.tag, str) or d.tag in INLINE_TAGS for d in el.iterdescendants())
+
+
 def densest(root: etree._Element) -> etree._Element | None:
-    """The block whose own paragraphs (text, <p> children, text between <br>s) hold most text."""
+    """The block whose own paragraphs (text, <p> or paragraph-like children, text between
+    <br>s) hold most text; furniture (a footer's copyright lines) and what it holds aside."""
     best, best_len = None, 0
-    for node in root.iter("div", "td", "article", "section", "main", "font", "span", "center"):
-        if is_noise(node):
+    walker = etree.iterwalk(root, events=("start",))
+    for _, node in walker:
+        if not isinstance(node.tag, str):
+            continue
+        if node is not root and node.tag != "form" and is_noise(node):
+            walker.skip_subtree()  # (ASP.NET pages hold the whole page in one <form>)
+            continue
+        if node.tag not in DENSE_TAGS:
             continue
         length = len((node.text or "").strip())
         for child in node:
             if child.tail:
                 length += len(child.tail.strip())
-            if child.tag in ("p", "span", "font", "strong", "b"):
+            if isinstance(child.tag, str) and paragraph_like(child):
                 length += len(element_text(child))
         if length > best_len:
             best, best_len = node, length

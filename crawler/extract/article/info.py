@@ -25,14 +25,26 @@ _TIME_XPATH = etree.XPath("//time[@datetime]")
 
 
 def time_element(root: etree._Element) -> datetime | None:
-    """A machine-readable <time datetime> outside furniture (WordPress entry meta)."""
+    """A machine-readable <time datetime> outside furniture (WordPress entry meta): one marked
+    published (``entry-date published``, ``itemprop=datePublished``) first, then the first
+    not marked only as an update (GeneratePress writes ``time.updated`` before the published
+    one; tagDiv's ``entry-date updated`` is the post's date)."""
+    first: datetime | None = None
+    dated: datetime | None = None  # the first not marked only as an update
     for el in _TIME_XPATH(root):
         if is_noise(el) or noisy_ancestor(el):
             continue
         value = parse_datetime(el.get("datetime"))
-        if value is not None:
+        if value is None:
+            continue
+        marks = f"{el.get('class') or ''} {el.get('itemprop') or ''}".lower()
+        if "published" in marks:
             return value
-    return None
+        update_only = ("updated" in marks or "modified" in marks) and "entry-date" not in marks
+        first = first or value
+        if dated is None and not update_only:
+            dated = value
+    return dated or first
 
 
 def metas_of(root: etree._Element) -> dict[str, str]:

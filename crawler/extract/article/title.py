@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lxml import etree
 from parsel import Selector
 
@@ -9,13 +11,55 @@ from crawler.extract.article.furniture import element_text, is_noise, noisy_ance
 from crawler.extract.article.matcher import TITLES
 from crawler.extract.article.walk import MARKERS
 from crawler.extract.patterns import (
+    EMPTY_LINK_TEXT,
+    FULL_DATE,
+    HTML_TAG,
+    INFO_LABEL,
+    LINK_TEXT_LABEL,
     SITE_NAME_PART,
     SITE_PREFIX,
     SITE_SUFFIX,
     TITLE_SUFFIX_SEPARATORS,
+    TRUNCATED_TEXT,
 )
 
 MAX_TITLE_CHARS = 200
+MIN_TITLE_CHARS = 4
+
+
+def meta_title(value: str | None) -> str | None:
+    """A title meta's text: HTML set inside it ("…召开<div>——subtitle</div>") is not the title."""
+    if not value or "<" not in value:
+        return value
+    pieces = [" ".join(p.split()) for p in HTML_TAG.split(value)]
+    return next((p for p in pieces if p), None)
+
+
+def without_info(text: str) -> str:
+    """A heading without the info line set inside it ("…召开 发稿时间：2023-09-15 来源：…")."""
+    match = INFO_LABEL.search(text)
+    if match is None or match.start() < MIN_TITLE_CHARS:
+        return text
+    rest = text[match.start() :]
+    if FULL_DATE.search(rest) or len(INFO_LABEL.findall(rest)) >= 2:
+        return text[: match.start()].rstrip(" |·/")
+    return text
+
+
+@dataclass(frozen=True)
+class LinkHint:
+    """What the list's link said about the article: ``text`` (None when it says nothing:
+    "[详情]", "第3条"), and whether the list cut it short ("关于召开全县…")."""
+
+    text: str | None
+    truncated: bool = False
+
+    @classmethod
+    def of(cls, list_title: str | None) -> LinkHint:
+        text = LINK_TEXT_LABEL.sub("", " ".join((list_title or "").split()))
+        if len(text) < MIN_TITLE_CHARS or EMPTY_LINK_TEXT.match(text):
+            return cls(None)
+        return cls(text, bool(TRUNCATED_TEXT.search(text)))
 
 
 def strip_site_name(raw: str) -> str:
@@ -91,8 +135,12 @@ def title_element(
             if el in seen or el is body:
                 continue
             seen.add(el)
-            text = MARKERS.sub("", element_text(el))
-            if not 4 <= len(text) <= MAX_TITLE_CHARS or is_noise(el) or noisy_ancestor(el):
+            text = without_info(MARKERS.sub("", element_text(el)))
+            if (
+                not MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS
+                or is_noise(el)
+                or noisy_ancestor(el)
+            ):
                 continue
             if body is not None and inside(body, el):
                 continue  # a container of the body is no heading
@@ -108,10 +156,26 @@ def title_element(
     return None, None
 
 
-def fallback_title(candidates: list[str | None], list_title: str | None) -> str | None:
-    """No heading agrees with the hints: the meta title, og:title, <title> or the list link."""
-    found = [c for c in candidates if c and len(c) >= 4]
-    if list_title:
-        agreeing = [c for c in found if agreement(c, list_title) >= 0.5]
-        return agreeing[0] if agreeing else list_title
-    return found[0] if found else None
+def title_hints(meta: str | None, og: str | None, head: str | None, link: LinkHint) -> list[str]:
+    """Texts a heading must agree with. The ``ArticleTitle`` meta and a whole link text are
+    strong; <title> and og:title may name only the site, and a cut-short link text only
+    begins the title, so they count when no strong hint disagrees."""
+    strong = [h for h in (meta, None if link.truncated else link.text) if h]
+    weak = [h for h in (head, og, link.text if link.truncated else None) if h]
+    return strong + [w for w in weak if not strong or any(agreement(w, h) >= 0.5 for h in strong)]
+
+
+def fallback_title(
+    candidates: list[str | None], link: LinkHint, list_title: str | None
+) -> str | None:
+    """No heading agrees with the hints: the meta title, og:title or <title>, unless a whole
+    list link text disagrees with them all; the list's text when the page has none."""
+    found = [c for c in candidates if c and len(c) >= MIN_TITLE_CHARS]
+    if link.text and not link.truncated:
+        agreeing = [c for c in found if agreement(c, link.text) >= 0.5]
+        return agreeing[0] if agreeing else link.text
+    if found:
+        if link.text:  # cut short: the page's own title it begins, else the page's first
+            return next((c for c in found if agreement(c, link.text) >= 0.5), found[0])
+        return found[0]
+    return link.text or list_title

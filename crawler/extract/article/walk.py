@@ -12,8 +12,10 @@ from lxml import etree
 from crawler.extract.article.furniture import kind, kind_of
 from crawler.extract.patterns import (
     ATTACHMENT_HREF,
+    ATTACHMENT_LINE,
     BODY_STOP_LINES,
     BOILERPLATE_LINES,
+    CREDIT_LINE,
     CRUMB_LINE,
     DATE_BANNER,
     EN_DATE,
@@ -230,7 +232,13 @@ def read_lines(lines: Iterable[str], title: str | None, foreign: bool = True) ->
             if line == title:
                 lead, body = body[:i], body[i:]
                 break
-    while body and is_info_line(body[0], title):
+    while body and (is_info_line(body[0], title) or CREDIT_LINE.match(body[0])):
         lead.append(body.pop(0))
+    # credits and an attachment list after the text are no text either (a source among them
+    # is still read, before the rest of the page)
+    end = len(body)
+    while end and (CREDIT_LINE.match(body[end - 1]) or ATTACHMENT_LINE.match(body[end - 1])):
+        end -= 1
+    body, rest = body[:end], body[end:] + rest
     header = header[-HEADER_LINES:] + lead
     return Page(header=header, body=body, rest=rest, attachments=[])

@@ -11,7 +11,7 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler.configfiles.portals import Selectors
-from crawler.extract.families.base import Family, ListPage
+from crawler.extract.families.base import Allows, Family, ListPage
 from crawler.extract.families.generic import Feed, Generic
 from crawler.extract.families.hanweb import Hanweb
 from crawler.extract.families.trs import TRS
@@ -32,17 +32,22 @@ def detect(response: Response) -> tuple[Family, str]:
 
 
 def list_page(
-    response: Response, selectors: Selectors, stats: StatsCollector | None = None
+    response: Response,
+    selectors: Selectors,
+    stats: StatsCollector | None = None,
+    allows: Allows | None = None,
 ) -> ListPage:
-    """A list page's links and next page, read by its family; the portal's first list page
-    names the portal's family in ``stats`` (for `portal check`)."""
+    """A list page's links and next page, read by its family among the links ``allows`` (the
+    portal's :meth:`~crawler.configfiles.portals.Portal.allows`; by default the page's own
+    host); the portal's first list page names the portal's family in ``stats`` (for
+    `portal check`)."""
     family, why = detect(response)
     if stats is not None:
         stats.inc_value(f"govwatch/family/{family.name}")
         if stats.get_value("govwatch/family") is None:
             stats.set_value("govwatch/family", family.name)
             stats.set_value("govwatch/family_reason", why)
-    return family.list_page(response, selectors)
+    return family.list_page(response, selectors, allows)
 
 
 def describe(stats: StatsCollector) -> str:

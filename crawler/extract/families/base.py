@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from scrapy.http import Response
@@ -13,6 +13,8 @@ from crawler.extract.links import ListLink, canonical
 
 # A list page's article links, newest first, and the URL of the next list page (or None).
 ListPage = tuple[list[ListLink], str | None]
+# Which URLs the portal may follow (Portal.allows)
+Allows = Callable[[str], bool]
 
 
 class Family(ABC):
@@ -26,9 +28,12 @@ class Family(ABC):
         """Why ``response`` is a list page of this family, or None when it is not."""
 
     @abstractmethod
-    def list_page(self, response: Response, selectors: Selectors) -> ListPage:
+    def list_page(
+        self, response: Response, selectors: Selectors, allows: Allows | None = None
+    ) -> ListPage:
         """The article links of a detected page and its next page; selectors win over
-        detection where the portal gives them."""
+        detection where the portal gives them, and detection looks only at the links
+        ``allows`` (the portal's origins; by default the page's own host)."""
 
 
 def unique_links(links: Iterable[ListLink]) -> list[ListLink]:

@@ -7,7 +7,7 @@ import logging
 from scrapy.http import Response, TextResponse
 
 from crawler.configfiles.portals import Selectors
-from crawler.extract.families.base import Family, ListPage
+from crawler.extract.families.base import Allows, Family, ListPage
 from crawler.extract.feeds import feed_links, looks_like_feed
 from crawler.extract.links import find_links
 from crawler.extract.pagination import next_page
@@ -28,7 +28,9 @@ class Feed(Family):
             return "the start URL is a feed"
         return None
 
-    def list_page(self, response: Response, selectors: Selectors) -> ListPage:
+    def list_page(
+        self, response: Response, selectors: Selectors, allows: Allows | None = None
+    ) -> ListPage:
         return feed_links(response.body, response.url), None
 
 
@@ -41,9 +43,11 @@ class Generic(Family):
     def detect(self, response: Response) -> str | None:
         return "no CMS family recognised: the main block of dated links"
 
-    def list_page(self, response: Response, selectors: Selectors) -> ListPage:
+    def list_page(
+        self, response: Response, selectors: Selectors, allows: Allows | None = None
+    ) -> ListPage:
         if not isinstance(response, TextResponse):
             logger.warning("list page %s is not text", response.url)
             return [], None
-        links = find_links(response.selector, response.url, selectors.list_links)
+        links = find_links(response.selector, response.url, selectors.list_links, allows)
         return links, next_page(response.selector, response.url, selectors.next_page)

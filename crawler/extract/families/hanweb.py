@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.configfiles.portals import Selectors
 from crawler.extract.dates import parse_datetime
-from crawler.extract.families.base import Family, ListPage, unique_links
+from crawler.extract.families.base import Allows, Family, ListPage, unique_links
 from crawler.extract.links import ListLink
 from crawler.extract.patterns import (
     HANWEB_ARTICLE_HREF,
@@ -113,7 +113,9 @@ class Hanweb(Family):
             return "records in a <datastore> data island (jpage)"
         return None
 
-    def list_page(self, response: Response, selectors: Selectors) -> ListPage:
+    def list_page(
+        self, response: Response, selectors: Selectors, allows: Allows | None = None
+    ) -> ListPage:
         assert isinstance(response, TextResponse)
         page = response.text
         # several jpage units on one page: the list is the one with the most records

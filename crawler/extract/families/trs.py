@@ -11,7 +11,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.configfiles.portals import Selectors
 from crawler.extract.dates import parse_datetime
-from crawler.extract.families.base import Family, ListPage, unique_links
+from crawler.extract.families.base import Allows, Family, ListPage, unique_links
 from crawler.extract.links import ListLink, find_links
 from crawler.extract.pagination import next_page
 from crawler.extract.patterns import (
@@ -86,11 +86,13 @@ class TRS(Family):
             return f"{shaped} links named ./YYYYMM/tYYYYMMDD_ID.html"
         return None
 
-    def list_page(self, response: Response, selectors: Selectors) -> ListPage:
+    def list_page(
+        self, response: Response, selectors: Selectors, allows: Allows | None = None
+    ) -> ListPage:
         assert isinstance(response, TextResponse)
         sel, url = response.selector, response.url
         scripts = sel.xpath("//script/text()").getall()
-        links = find_links(sel, url, selectors.list_links)
+        links = find_links(sel, url, selectors.list_links, allows)
         if not links and not selectors.list_links:
             links = script_links(scripts, url)
         dated = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from crawler.extract.meeting.classify import is_meeting
 from crawler.extract.meeting.dates import meeting_date
@@ -37,16 +38,23 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MeetingFacts:
+    """The record's meeting fields (storage's ``MEETING_FIELDS``, in its order; a test holds
+    them to it). The crawl's item inherits them, so they are declared here only."""
+
     is_meeting: bool = False
+    meeting_status: str | None = None  # "upcoming" (a notice) or "held" (a report)
     meeting_date: date | None = None
+    meeting_time: str | None = None  # "HH:MM"
     meeting_name: str | None = None
     presider: str | None = None
     speakers: list[str] = field(default_factory=list)
     attendees: list[str] = field(default_factory=list)
     location: str | None = None
     meeting_form: str | None = None
+    agenda: list[str] = field(default_factory=list)
+    why: dict[str, Any] = field(default_factory=dict)
 
 
 def meeting_facts(title: str | None, body: str, published: datetime | None) -> MeetingFacts:

@@ -253,6 +253,45 @@ EN_DAY = re.compile(
     r"(?P<d2>\d{1,2})(?:st|nd|rd|th)\b(?:\s+of\s+(?P<mon2>" + _MONTH_NAMES + r"))?",
     re.IGNORECASE,
 )
+# Days told relative to the publish date (reports of Chinese portals and their mirrors):
+# "昨天下午", "昨日", "前天上午", "今天上午", "当天下午" (the publish day when no day was named
+# before), "本周一", "上周五"; a lead that opens with "上午"/"下午" is the publish day.
+ZH_RELATIVE_DAYS = {"昨天": -1, "昨日": -1, "前天": -2, "前日": -2, "今天": 0, "今日": 0,
+                    "当天": 0, "当日": 0, "今晨": 0}  # fmt: skip
+ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+ZH_RELATIVE = re.compile(
+    r"(?P<rel>" + "|".join(ZH_RELATIVE_DAYS) + r")|(?P<week>本周|这周|上周|本星期|上星期)"
+    r"(?P<wd>[一二三四五六日天])|^(?P<half>上午|下午|晚上)[，,]"
+)
+EN_WEEKDAYS = {
+    name: i
+    for i, name in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}
+# "Yesterday afternoon", "this morning", "today", "last Friday", "on Monday" (English mirrors)
+EN_RELATIVE = re.compile(
+    r"\b(?:(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening)|tonight)"
+    r"|(?:(?P<which>last|this|on)\s+)(?P<wd>" + "|".join(EN_WEEKDAYS) + r"))\b",
+    re.IGNORECASE,
+)
+# A lead that gives no day: "日前", "近日", "recently" (the meeting's date is unknown).
+VAGUE_DAY = re.compile(
+    r"^[^，,。]{0,20}?(日前|近日|近期|前不久)|\b(recently|a few days ago)\b", re.I
+)
+# The clock time after a meeting's day: "（星期四）下午3:00", "上午9时", "上午8:30—11:30";
+# not a deadline ("9:30前完成调试", "下午6点前").
+ZH_CLOCK = re.compile(
+    r"^\s*(?:[（(](?:星期|周|礼拜)[一二三四五六日天][）)])?\s*[,，]?\s*"
+    r"(?P<half>上午|下午|中午|晚上|早上|凌晨|晚)?\s*(?P<h>\d{1,2})\s*"
+    r"(?:[:：]\s*(?P<m>\d{2})|时(?:\s*(?P<m2>\d{1,2})\s*分|(?P<half2>半))?|点(?:\s*(?P<m3>\d{1,2})\s*分?|(?P<half3>半))?)"
+    r"(?!\s*(?:前|之前|以前|左右前))"
+)
+EN_CLOCK = re.compile(
+    r"(?<!before )(?<!by )(?<!until )(?<!after )\b(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*"
+    r"(?P<ap>[ap])\.?\s?m\b\.?",
+    re.IGNORECASE,
+)
 # A meeting time label in a notice ("会议时间：2023年3月1日上午9:00", "Time: March 1").
 MEETING_TIME_LABEL = re.compile(r"(会议时间|开会时间|时\s*间|Time)\s*[:：]", re.IGNORECASE)
 # Words that put a meeting in the future (notices of upcoming meetings).
@@ -302,6 +341,7 @@ MEETING_TERMS_ZH = (
     "讲评会",
     "培训会",
     "动员大会",
+    "大会",  # "…动员部署大会", "民营经济发展大会" (运动会, 大会堂, 大会精神 are vetoed)
     "誓师大会",
     "表彰大会",
     "工作会",
@@ -325,7 +365,7 @@ MEETING_TERMS_EN = re.compile(
 # Organisations and places whose names end in 会 but are no meeting.
 NOT_MEETING_TERMS_ZH = re.compile(
     r"会议室|会议中心|会议精神|全会精神|大会精神|委员会(?!会议|全体)|协会|学会|商会|工会(?!会议)|博览会|运动会|展销会|交易会|"
-    r"庙会|晚会|音乐会|招聘会|洽谈会|社会|机会|体会|都会|大会堂"
+    r"庙会|晚会|音乐会|招聘会|洽谈会|社会|机会|体会(?!议)|都会|大会堂"
 )
 # Titles that mention a meeting without reporting one: inspections, interpretations, personnel,
 # tenders, policy documents (TRS and Hanweb "政策解读" / "人事任免" / "招标公告" columns).
@@ -379,14 +419,20 @@ MEETING_NAME_EN_END = re.compile(
     re.IGNORECASE,
 )
 # Who presided (主持; "presided over", "chaired", "hosted").
-PRESIDE_ZH = re.compile(r"主持(?:召开)?(?:会议|并|。|，|；|$)|主持召开")
-PRESIDE_BY_ZH = re.compile(r"会议由(?P<who>[^，。；]{2,40}?)主持")
+# "主持会议并讲话", "主持召开", "主持座谈会" ("区长X主持座谈会"), "主持。"
+PRESIDE_ZH = re.compile(
+    r"主持(?:召开)?(?:会议|[^，。；、]{0,30}?会(?=[，。；,\s]|$)|并|。|，|；|$)|主持召开"
+)
+PRESIDE_BY_ZH = re.compile(r"(?:会议|座谈会|会)由(?P<who>[^，。；]{2,40}?)主持")
 PRESIDE_EN = re.compile(
-    r"\b(presided over|presides over|presided|chaired|hosted)\b(?!\s+by)", re.IGNORECASE
+    r"\b(presided over|presides over|presided|chaired|hosted)\b(?!\s+(?:over\s+)?by)",
+    re.IGNORECASE,
 )
 PRESIDE_BY_EN = re.compile(
     r"\b(?:presided over|chaired|hosted)\s+by\s+(?P<who>[^.;]{3,200})", re.IGNORECASE
 )
+# The speaker's clause may say when he spoke: "冯志远在主持时要求", "诸葛建华在讲话中要求".
+ZH_SPOKE_WHEN = r"在(?:主持时|主持中|讲话中|讲话时|会上|会议上|总结时|点评时|座谈时)"
 # Who spoke (讲话, 强调, 指出; "delivered a speech", "stressed").
 SPEAK_ZH = re.compile(
     r"并(?:作|发表)?(?:重要)?(?:讲话|致辞|作报告)|(?:讲话|强调|指出|要求|表示)(?=[，,：:]|$)"
@@ -395,17 +441,20 @@ SPEAK_EN = re.compile(
     r"\b(delivered an? (?:important )?speech|delivered speeches|made an? (?:important )?speech|"
     r"gave an? (?:important )?speech|spoke|stressed|stressing|emphasized|emphasised|emphasizing|"
     r"emphasising|pointed out|issued instructions|"
-    r"called for|addressed the meeting|demanded)\b",
+    r"called for|addressed the meeting|demanded|said)\b",
     re.IGNORECASE,
 )
 # Who attended (出席, 参加; "attended").
-ATTEND_ZH = re.compile(r"(?:出席|参加|列席)了?(?:会议|会)")
+ATTEND_ZH = re.compile(r"(?:出席|参加|列席)了?(?:会议|会|座谈)")
+# Pieces of an attendee list that name a group, not a person ("各镇（街道）", "区直有关部门
+# 主要负责人"): read past, not the list's end.
+ZH_GROUP_PIECE = re.compile(r"^各|负责人|负责同志|有关|相关|成员单位|部门|代表$|干部|群众")
 ATTEND_EN = re.compile(r"\b(attended|were present|was present)\b", re.IGNORECASE)
 # An English sentence without one of these names nobody's role (checked first: it is cheap;
 # Chinese sentences are scanned once for every role at the same time).
 ROLE_HINT_EN = re.compile(
     r"presid|chair|host|speech|spoke|stress|emphasi[sz]|pointed|called for|address|demand|"
-    r"attend|present|instruct",
+    r"attend|present|instruct|said",
     re.IGNORECASE,
 )
 # Location: "在县政府三楼会议室召开", "会议地点：", "at the Municipal Government Building".
@@ -416,6 +465,11 @@ LOCATION_ZH = (
     ),
     re.compile(r"主会场(?:设在|设于|在)(?P<loc>[^，。；\n]{2,30})"),
     re.compile(r"(?:会议地点|地\s*点)\s*[:：]?\s*\n?\s*(?P<loc>[^\n，。；]{2,40})"),
+)
+# "The main venue will be the video conference room of the county government, and…" (notices)
+LOCATION_EN_MAIN = re.compile(
+    r"\bmain venue (?:will be|is|was)(?: (?:set up |located )?(?:at|in))?\s+(?P<loc>the [^,.;()]{3,80})",
+    re.IGNORECASE,
 )
 LOCATION_EN = re.compile(
     r"\b(?:at|in)\s+(?P<loc>the\s+(?:[\w'’-]+\s+){0,4}?(?:conference room|meeting room|hall|"
@@ -429,6 +483,58 @@ MEETING_FORMS = (
     (re.compile(r"\bteleconference\b|\btelephone conference\b", re.I), "teleconference"),
     (re.compile(r"\bvideo ?conference\b|\bvia video\b|\bvideo link\b", re.I), "video conference"),
     (re.compile(r"\bonline\b", re.I), "online"),
+)
+
+# A notice's sections, by what they hold: "一、会议时间", "二、会议地点：…", "三、参会人员",
+# "四、会议议程：（一）…；（二）…", "会议议题：", "时间：…" (notices on county and city portals),
+# "Agenda: 1. …; 2. …" (English mirrors of notices).
+SECTION_LABELS = {
+    "time": frozenset({"会议时间", "开会时间", "时间", "time"}),
+    "place": frozenset({"会议地点", "开会地点", "地点", "venue", "place"}),
+    "people": frozenset(
+        {
+            "参会人员",
+            "参加人员",
+            "出席人员",
+            "出席范围",
+            "参会范围",
+            "参加范围",
+            "参会对象",
+            "参加对象",
+            "参会单位",
+            "participants",
+        }
+    ),
+    "agenda": frozenset({"会议议程", "议程", "会议议题", "议题", "agenda"}),
+    "form": frozenset({"会议形式", "form"}),
+}
+_SECTION_LABEL = "|".join(
+    sorted((label for labels in SECTION_LABELS.values() for label in labels), key=len, reverse=True)
+)
+_ZH_NUMERAL = "[一二三四五六七八九十]+"
+# an item's number: "一、", "（一）", "(1)", "1．", "1.", "1、"
+ITEM_NUMBER = re.compile(
+    rf"^\s*(?:[（(](?:{_ZH_NUMERAL}|\d+)[）)]|{_ZH_NUMERAL}、|\d+\s*[、．.](?!\d))\s*"
+)
+ITEM_END = re.compile(r"[；;。，,.\s]+$")
+# a heading, numbered or not, with its label and what follows it on the line
+SECTION_HEADING = re.compile(
+    rf"^(?:(?:{_ZH_NUMERAL}|\d+)\s*[、.．]|[（(](?:{_ZH_NUMERAL}|\d+)[）)])?\s*"
+    rf"(?P<label>{_SECTION_LABEL})\s*(?:[:：]|$)(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+
+# Furniture an English mirror's body may start with, which no meeting reader should take for
+# the lead: a breadcrumb ("index/ Government Affairs Openness / … / article", "首页 > 政务要闻"),
+# an info line ("Source: …", "Release time: …") and a dateline ("date 2022-11-16 The 2023…").
+LEAD_FURNITURE = re.compile(
+    r"^\s*(?:(?:index|home|首页)\s*/[^\n]*|[^\n]{0,60}?(?:\s>\s|＞|>>)[^\n]*|"
+    r"(?:当前位置|您现在的位置|Location)\s*[:：][^\n]*|"
+    r"(?:Source|Release time|Date|From|Author|Editor)\s*[:：][^\n]{0,120})(?:\n|$)",
+    re.IGNORECASE,
+)
+LEAD_DATELINE = re.compile(
+    r"^\s*date\s*[:：]?\s*\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s+", re.I
 )
 
 # -- people -------------------------------------------------------------------------
@@ -447,8 +553,96 @@ ZH_TITLES = (
     "市政协", "区政协", "人大常委会", "政协", "纪委", "监委", "党委", "政府", "党组", "县级",
     "市级", "区级", "副", "常务", "一级", "二级", "四级", "正县级", "副县级", "县", "市", "区",
 )  # fmt: skip
-# Common Chinese surnames (single and compound), for telling a name from a title or a noun.
-ZH_SURNAMES = (
+# Chinese surnames, complete: every single surname of 百家姓 (the classical list of 444 single
+# and 60 compound surnames) and those frequent today that it lacks (赖 and 佘 are in it; 肖, 付,
+# 覃, 闫, 亓, 普… are not). Meeting reports name officials of any surname ("副市长赖立新",
+# "县委常委、副县长訾长青"); a hand-kept list of common ones missed 赖 (issue 19).
+ZH_SURNAMES = frozenset(
+    "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛"
+    "奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康"
+    "伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵"
+    "席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗"
+    "丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫"
+    "乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄"
+    "印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴鬱胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍郤璩桑桂"
+    "濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘"
+    "匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相"
+    "查后荆红游竺权逯盖益桓公仉督晋楚闫法汝鄢涂钦归海岳帅缑亢况郈商牟佘佴墨哈谯笪年爱阳佟言福"
+    # frequent today, not in 百家姓
+    "肖付覃兰芦麦苟隋丛苑迟邝揭栗冼粟檀畅战豆候达拓呼綦淡仝衣植原来降贠练卿银续官亓普矫禤郇邸"
+    "菅蹇眭智展种靖苌闪庹谌郄揣门"
+)
+ZH_COMPOUND_SURNAMES = frozenset(
+    [
+        "万俟",
+        "司马",
+        "上官",
+        "欧阳",
+        "夏侯",
+        "诸葛",
+        "闻人",
+        "东方",
+        "赫连",
+        "皇甫",
+        "尉迟",
+        "公羊",
+        "澹台",
+        "公冶",
+        "宗政",
+        "濮阳",
+        "淳于",
+        "单于",
+        "太叔",
+        "申屠",
+        "公孙",
+        "仲孙",
+        "轩辕",
+        "令狐",
+        "钟离",
+        "宇文",
+        "长孙",
+        "慕容",
+        "鲜于",
+        "闾丘",
+        "司徒",
+        "司空",
+        "亓官",
+        "司寇",
+        "子车",
+        "颛孙",
+        "端木",
+        "巫马",
+        "公西",
+        "漆雕",
+        "乐正",
+        "壤驷",
+        "公良",
+        "拓跋",
+        "夹谷",
+        "宰父",
+        "谷梁",
+        "段干",
+        "百里",
+        "东郭",
+        "南门",
+        "呼延",
+        "归海",
+        "羊舌",
+        "微生",
+        "有琴",
+        "梁丘",
+        "左丘",
+        "东门",
+        "西门",
+        "商牟",
+        "伯赏",
+        "南宫",
+        "第五",
+    ]
+)
+# The surnames most officials carry. A two-character name with a rarer surname (whose
+# character is also a common word: 公, 文, 国, 相…) is taken only after a title ("副县长普华").
+ZH_COMMON_SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
     "郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰"
@@ -456,24 +650,16 @@ ZH_SURNAMES = (
     "蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
     "全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝惠强冀郜阎暴"
     "权逯揭晋相扈茹栗冼粟檀畅厉战豆候达拓呼郁綦荆淡芮鄢钮闻习昝仝逄訾谈厍蔺衣植那帅原索来"
-    "降贲贠练乜卿雍寿银续官伏茅谯鞠樊燕"
-)
-ZH_COMPOUND_SURNAMES = (
-    "欧阳",
-    "司马",
-    "上官",
-    "诸葛",
-    "东方",
-    "皇甫",
-    "令狐",
-    "慕容",
-    "尉迟",
-    "长孙",
+    "降贲贠练乜卿雍寿银续官伏茅谯鞠燕赖亓普"
 )
 # Words that follow a surname-like character but make no name ("全体", "高度", "常态").
 ZH_NOT_NAMES = re.compile(
     r"^(全体|全县|全市|全区|全面|高度|高质量|常态|常规|各|有关|相关|会议|同志|领导|部门|单位|"
     r"主要|分管|负责|方面|文件|精神|工作|万元|时间|安全|成员|任务|项目|严格|明确)"
+)
+# Last characters of an office, not a person ("县商务局", "管委会", "常委会", "城关镇").
+ZH_NOT_NAME_END = re.compile(
+    r"(局|委|会|办|院|所|站|厅|部|处|科|队|组|室|镇|乡|村|街道|区|县|市|省|司|社|馆)$"
 )
 # Pinyin surnames, for names in English mirrors ("Zhao guibo", "han Tong", seeds 000 and 001).
 _PINYIN_SURNAMES = """wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng

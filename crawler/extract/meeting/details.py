@@ -14,6 +14,7 @@ from crawler.extract.meeting.text import (
 )
 from crawler.extract.patterns import (
     LOCATION_EN,
+    LOCATION_EN_MAIN,
     LOCATION_ZH,
     MEETING_FORMS,
     MEETING_NAME_EN,
@@ -70,13 +71,25 @@ def meeting_location(body: str) -> str | None:
     return location_in(head_and_tail(body))
 
 
+def section_location(section: str | None) -> str | None:
+    """The place a notice's 地点 section gives: "县政府四楼第一会议室。" (its main venue)."""
+    if not section:
+        return None
+    for pattern in LOCATION_ZH[:2]:  # "下午在…会议室召开", "主会场设在…"
+        found = pattern.search(section)
+        if found:
+            return found["loc"].strip()
+    place = re.split(r"[，。；,;]", section, maxsplit=1)[0].strip()
+    return place or None
+
+
 def location_in(read: str) -> str | None:
     """The place named in ``read`` (a body's head and tail)."""
     for pattern in LOCATION_ZH:
         found = pattern.search(read)
         if found:
             return found["loc"].strip()
-    found = LOCATION_EN.search(read)
+    found = LOCATION_EN_MAIN.search(read) or LOCATION_EN.search(read)
     return found["loc"].strip() if found else None
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import is_chinese, meeting_date, zh_name
-from crawler.extract.patterns import PRESIDE_ZH
+from crawler.extract.meeting.patterns import PRESIDE_ZH
 from tests.eval.score import CASES, Result, char_f1, evaluate, norm, same_time
 
 logger = logging.getLogger(__name__)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.extract.meeting.text import EN_SENTENCE, LEAD_CHARS, is_chinese, sentences
-from crawler.extract.patterns import (
+from crawler.extract.meeting.patterns import (
     MEETING_HELD_EN,
     MEETING_HELD_ZH,
     MEETING_TERMS_EN,
@@ -14,6 +13,7 @@ from crawler.extract.patterns import (
     NOT_MEETING_TERMS_ZH,
     NOT_MEETING_TITLE,
 )
+from crawler.extract.meeting.text import EN_SENTENCE, LEAD_CHARS, is_chinese, sentences
 
 # the meeting terms as one alternation, longest first (its match is the first term)
 _MEETING_TERM_ZH = re.compile(

@@ -13,8 +13,7 @@ from datetime import date, datetime, timedelta
 
 from crawler.extract.dates import now_shanghai, to_date
 from crawler.extract.meeting.notice import sections
-from crawler.extract.meeting.text import LEAD_CHARS, is_chinese, sentences
-from crawler.extract.patterns import (
+from crawler.extract.meeting.patterns import (
     CN_DAY,
     CN_DAY_NUMERALS,
     EN_CLOCK,
@@ -22,7 +21,6 @@ from crawler.extract.patterns import (
     EN_RELATIVE,
     EN_WEEKDAYS,
     MEETING_TIME_LABEL,
-    MONTHS,
     UPCOMING,
     VAGUE_DAY,
     ZH_CLOCK,
@@ -30,6 +28,8 @@ from crawler.extract.patterns import (
     ZH_RELATIVE_DAYS,
     ZH_WEEKDAYS,
 )
+from crawler.extract.meeting.text import LEAD_CHARS, is_chinese, sentences
+from crawler.extract.patterns import MONTHS
 
 MAX_AHEAD = timedelta(days=366)  # a notice announces a meeting a year ahead at most
 LEAD_SENTENCES = 3

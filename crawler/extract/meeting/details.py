@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.meeting.text import (
-    LEAD_CHARS,
-    ZH_PIECE,
-    ZH_SENTENCE,
-    head_and_tail,
-    is_chinese,
-    sentences,
-)
-from crawler.extract.patterns import (
+from crawler.extract.meeting.patterns import (
     LOCATION_EN,
     LOCATION_EN_MAIN,
     LOCATION_ZH,
@@ -21,6 +13,14 @@ from crawler.extract.patterns import (
     MEETING_NAME_EN_END,
     MEETING_NAME_ZH,
     MEETING_TERMS_EN,
+)
+from crawler.extract.meeting.text import (
+    LEAD_CHARS,
+    ZH_PIECE,
+    ZH_SENTENCE,
+    head_and_tail,
+    is_chinese,
+    sentences,
 )
 
 EN_NOT_MEETING_NAME = re.compile(r"^(?:the\s+)?(?:meeting|conference)\s*$", re.IGNORECASE)

@@ -5,20 +5,22 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from crawler.extract.meeting.text import CJK
-from crawler.extract.patterns import (
+from crawler.extract.meeting.patterns import (
     EN_NOT_GIVEN,
     EN_TITLE_WORD,
-    PINYIN_SURNAMES,
     PINYIN_SYLLABLE,
-    ZH_COMMON_SURNAMES,
-    ZH_COMPOUND_SURNAMES,
     ZH_NOT_NAME_END,
     ZH_NOT_NAMES,
     ZH_SPOKE_WHEN,
-    ZH_SURNAMES,
     ZH_TITLES,
 )
+from crawler.extract.meeting.surnames import (
+    PINYIN_SURNAMES,
+    ZH_COMMON_SURNAMES,
+    ZH_COMPOUND_SURNAMES,
+    ZH_SURNAMES,
+)
+from crawler.extract.meeting.text import CJK
 
 _ZH_ROLE_TAIL = re.compile(rf"({ZH_SPOKE_WHEN}|主持召开|主持|出席|参加|列席|参会|到会|会议|并)+$")
 _ZH_NAME_TAIL = re.compile(r"(?:等(?:[^、，]{0,8}(?:领导|同志|人))?|同志|们)$")

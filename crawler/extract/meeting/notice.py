@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.patterns import ITEM_END, ITEM_NUMBER, SECTION_HEADING, SECTION_LABELS
+from crawler.extract.meeting.patterns import ITEM_END, ITEM_NUMBER, SECTION_HEADING, SECTION_LABELS
 
 # where a run-on item list ("（一）…；（二）…", "1.…；2.…") is cut: before each number
 _RUN_ON = re.compile(rf"(?<=[；;。，,.])\s*(?={ITEM_NUMBER.pattern.removeprefix('^')})")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from crawler.extract.meeting.names import ZH_TITLE_RE, en_names, zh_name
-from crawler.extract.meeting.text import ZH_PIECE
-from crawler.extract.patterns import (
+from crawler.extract.meeting.patterns import (
     ATTEND_EN,
     ATTEND_ZH,
     PRESIDE_BY_EN,
@@ -18,6 +17,7 @@ from crawler.extract.patterns import (
     SPEAK_ZH,
     ZH_GROUP_PIECE,
 )
+from crawler.extract.meeting.text import ZH_PIECE
 
 
 def _unique(names: list[str]) -> list[str]:

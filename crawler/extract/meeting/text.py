@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.patterns import LEAD_DATELINE, LEAD_FURNITURE
+from crawler.extract.meeting.patterns import LEAD_DATELINE, LEAD_FURNITURE
 
 LEAD_CHARS = 400  # the meeting's date is told in the first sentences
 FACT_CHARS = 3000  # people are named near the top and in the closing lines ("XX主持会议");

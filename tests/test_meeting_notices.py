@@ -259,3 +259,32 @@ def test_why_is_filled_for_meetings_and_others():
     other = meeting_facts("吴玉新到高新区调研", "3月1日，区长到高新区调研。", at("2023-03-02"))
     assert not other.is_meeting and "调研" in other.why["meeting_rule"]
     assert other.why["date_rule"] is None and other.meeting_status is None
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "name"),
+    [
+        (
+            "县政府召开第九次常务会议",
+            "29日上午，县政府召开第九次常务会议。",
+            "县政府第九次常务会议",
+        ),
+        (
+            "县政府党组召开学习会议",
+            "本周一，县政府党组召开理论学习中心组学习（扩大）会议。",
+            "县政府党组理论学习中心组学习（扩大）会议",
+        ),
+        (
+            "原平市人民政府办公室关于召开2023年全市经济工作会议的通知",
+            "经研究，决定召开全市经济工作会议。",
+            "2023年全市经济工作会议",
+        ),
+        (
+            "全县重点项目观摩活动举行",
+            "5月9日，全县重点项目观摩活动举行。观摩团察看项目。当天下午，县政府召开重点项目观摩点评会。",
+            "重点项目观摩点评会",
+        ),
+    ],
+)
+def test_meeting_name_with_its_owner_or_from_the_notice_title(title: str, body: str, name: str):
+    assert meeting_facts(title, body, at("2023-06-08")).meeting_name == name

@@ -82,7 +82,7 @@ def meeting_facts(title: str | None, body: str, published: datetime | None) -> M
     when = meeting_when(title, body, published, upcoming)
     facts.meeting_date, facts.meeting_time = when.day, when.time
     why["date_rule"] = when.rule
-    facts.meeting_name = meeting_name(title, body)
+    facts.meeting_name = meeting_name(title, body, verdict.sentence if verdict.in_lead else "")
     read = head_and_tail(body)
     said = sentences(read, chinese)
     if title and not chinese:  # a subtitle like "Wang Zhongkun hosted and delivered a speech"

@@ -31,6 +31,7 @@ class Verdict:
     rule: str
     sentence: str = ""
     terms: list[str] = field(default_factory=list)
+    in_lead: bool = False  # the sentence is the body's (the title decided otherwise)
 
 
 def _zh_term(text: str) -> re.Match[str] | None:
@@ -67,7 +68,7 @@ def _held_zh(sentence: str) -> Verdict | None:
         return None
     if NOT_MEETING_TITLE.search(sentence[: min(held.start(), term.start())]):
         return None  # "到XX调研，并召开座谈会"
-    return Verdict(True, "the lead reports a meeting held", sentence, [term[0], held[0]])
+    return Verdict(True, "the lead reports a meeting held", sentence, [term[0], held[0]], True)
 
 
 def _held_en(sentence: str) -> Verdict | None:
@@ -75,7 +76,7 @@ def _held_en(sentence: str) -> Verdict | None:
     term = _en_term(sentence)
     if held is None or term is None or NOT_MEETING_TITLE.search(sentence):
         return None
-    return Verdict(True, "the lead reports a meeting held", sentence, [term[0], held[0]])
+    return Verdict(True, "the lead reports a meeting held", sentence, [term[0], held[0]], True)
 
 
 def classify(title: str | None, body: str) -> Verdict:

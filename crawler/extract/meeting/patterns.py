@@ -169,6 +169,15 @@ MEETING_NAME_ZH = (
         r"(?:召开|举行|举办)"
     ),
 )
+# A notice's title names its meeting: "关于召开全县2023年安全生产工作会议的通知".
+NOTICE_TITLE = re.compile(r"关于(?:召开|举行|举办)(?P<name>[^，。；]{2,60}?(?:会议|会))的通知")
+# The government or its party group holding an ordinal meeting belongs in its name
+# ("县政府召开第九次常务会议" → 县政府第九次常务会议; "县政府党组召开理论学习中心组学习会议").
+ZH_BODY_SUBJECT = re.compile(
+    r"(?:[\u4e00-\u9fff]{0,6}?(?:县|市|区|旗))?(?:人民)?政府(?:党组)?|(?:县|市|区)政府党组"
+)
+# A name that already says whose meeting it is: "县政府第三十一次常务会议", "全县…会议".
+OWNED_NAME_START = ("县", "市", "区", "全", "省", "镇", "乡")
 # English mirrors: "held a review meeting on key work …", "the … meeting … was held".
 MEETING_NAME_EN = (
     re.compile(

@@ -121,6 +121,14 @@ def test_which_year(title: str, body: str, published: str, expected: str):
     assert meeting_when(title, body, at(published)).day == date.fromisoformat(expected)
 
 
+def test_numbers_that_are_no_day():
+    """A footer's ICP number or a document number is no day of the meeting."""
+    body = "洛阳市偃师区人民政府 版权所有\n豫ICP备05017783号-1 豫公网安备 41030702000071号"
+    assert meeting_when("关于召开推进会的通知", body, at("2022-12-29")).day is None
+    body = "根据《通知》（偃政办〔2023〕15号）要求，定于20日召开推进会。"
+    assert meeting_when("关于召开推进会的通知", body, at("2023-03-02")).day == date(2023, 3, 20)
+
+
 @pytest.mark.parametrize(
     ("body", "published", "expected"),
     [

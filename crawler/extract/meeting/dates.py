@@ -140,6 +140,8 @@ def _absolute(text: str, chinese: bool) -> Told | None:
         for match in CN_DAY.finditer(text):
             if match["m"] is None and match.start() > 0 and text[match.start() - 1] in "第至到-—":
                 continue  # "第20日", "1月至20日"
+            if match["m"] is None and match["suffix"] == "号":
+                continue  # "〔2023〕15号": a document's number
             best = Told(
                 match.start(),
                 match.end(),

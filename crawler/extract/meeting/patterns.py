@@ -16,8 +16,11 @@ _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # Partial dates in a meeting report, resolved against the publish date:
 # "2月20日上午", "20日", "2023年3月1日", "12月30日" (Chinese portals); "On the morning of
 # February 20th", "On July 18", "On the 22nd", "On February 7th, 2023" (English mirrors, seeds).
+# A day is never the tail of a longer number ("豫ICP备05017783号" is no 83号), and 号 without
+# a month is a document number ("〔2023〕15号"), not a day.
 CN_DAY = re.compile(
-    r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?:(?P<m>\d{1,2})\s*月\s*)?(?P<d>\d{1,2})\s*[日号]"
+    r"(?<!\d)(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?:(?P<m>\d{1,2})\s*月\s*)?"
+    r"(?<!\d)(?P<d>\d{1,2})\s*(?P<suffix>[日号])"
 )
 CN_DAY_NUMERALS = re.compile(
     r"(?:(?P<y>[〇零一二三四五六七八九]{4})年)?(?:(?P<m>[一二三四五六七八九十]{1,2})月)?"

@@ -300,6 +300,7 @@ def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> d
             is_meeting=False,
             speakers=[],
             attendees=[],
+            agenda=[],
             attachments=[],
             fingerprint=signature.fingerprint,
             simhash=signature.simhash,

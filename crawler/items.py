@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from crawler.extract.meeting import MeetingFacts
 from storage import STORED_FIELDS  # the fields written to the store; the rest is working state
 
 if TYPE_CHECKING:
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class AnnouncementItem:
+class AnnouncementItem(MeetingFacts):
+    """A page and what was read from it; the meeting fields are :class:`MeetingFacts`'."""
+
     portal: str
     url: str
     html: str = field(default="", repr=False)  # the page: too long for a log line
@@ -24,14 +27,6 @@ class AnnouncementItem:
     source: str | None = None
     body: str = ""
     attachments: list[str] = field(default_factory=list)
-    is_meeting: bool = False
-    meeting_date: date | None = None
-    meeting_name: str | None = None
-    presider: str | None = None
-    speakers: list[str] = field(default_factory=list)
-    attendees: list[str] = field(default_factory=list)
-    location: str | None = None
-    meeting_form: str | None = None
     fingerprint: str | None = None
     simhash: int | None = None
     duplicate_of: str | None = None

@@ -55,13 +55,19 @@ class Announcement(Base):
     source: Mapped[str | None] = mapped_column(String(400))
     body: Mapped[str] = mapped_column(Text, default="")
     is_meeting: Mapped[bool] = mapped_column(default=False, index=True)
+    # "upcoming" (a notice of a meeting to come) or "held" (a report); None for no meeting
+    meeting_status: Mapped[str | None] = mapped_column(String(20))
     meeting_date: Mapped[date | None]
+    meeting_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM", Asia/Shanghai
     meeting_name: Mapped[str | None] = mapped_column(Text)
     presider: Mapped[str | None] = mapped_column(String(200))
     speakers: Mapped[list[str]] = mapped_column(default=list)
     attendees: Mapped[list[str]] = mapped_column(default=list)
     location: Mapped[str | None] = mapped_column(String(400))
     meeting_form: Mapped[str | None] = mapped_column(String(100))
+    agenda: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    # what decided is_meeting and the date: terms, sentence, meeting_rule, date_rule
+    why: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     attachments: Mapped[list[str]] = mapped_column(default=list)
     # sha1 of the normalised body (None when too short to compare): exact copies share it.
     # Found through its key in the band levels (storage.dedupe_index), not an index of its own

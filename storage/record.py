@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "list", "date", "datetime", "bool", "int"]
+Kind = Literal["text", "list", "date", "datetime", "bool", "int", "json"]
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,19 @@ FIELDS: tuple[RecordField, ...] = (
     RecordField("published_at", "datetime", extracted=True),
     RecordField("source", "text", extracted=True),
     RecordField("is_meeting", "bool", extracted=True, meeting=True),
+    # "upcoming" for a notice of a meeting to come, "held" for a report: the kind of document
+    RecordField("meeting_status", "text", extracted=True, meeting=True),
     RecordField("meeting_date", "date", extracted=True, meeting=True),
+    RecordField("meeting_time", "text", extracted=True, meeting=True),  # "HH:MM", Asia/Shanghai
     RecordField("meeting_name", "text", extracted=True, meeting=True),
     RecordField("presider", "text", extracted=True, meeting=True),
     RecordField("speakers", "list", extracted=True, meeting=True),
     RecordField("attendees", "list", extracted=True, meeting=True),
-    RecordField("location", "text", exported=False, extracted=True, meeting=True),
-    RecordField("meeting_form", "text", exported=False, extracted=True, meeting=True),
+    RecordField("location", "text", extracted=True, meeting=True),
+    RecordField("meeting_form", "text", extracted=True, meeting=True),
+    RecordField("agenda", "list", extracted=True, meeting=True),
+    # what decided is_meeting and the date: {"terms", "sentence", "meeting_rule", "date_rule"}
+    RecordField("why", "json", meeting=True),
     RecordField("attachments", "list", exported=False, extracted=True),
     RecordField("body", "text", extracted=True),
     RecordField("first_seen_at", "datetime", stored=False),

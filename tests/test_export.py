@@ -17,7 +17,8 @@ from storage import Repository
 from tests.support.portal import ROOT
 
 # written by the ORM export and write_records of commit 8ba7d9a, before export read plain
-# columns: a change of the output shows as a diff against these files
+# columns, and again when issue 19 added meeting_status, meeting_time, location, meeting_form,
+# agenda and why: a change of the output shows as a diff against these files
 GOLDEN = Path(__file__).with_name("golden")
 SEEN = datetime(2023, 2, 22, 3, 33, 0, 123456, tzinfo=UTC)
 
@@ -36,6 +37,17 @@ def varied_records() -> list[dict[str, Any]]:
         "presider": "吴玉新",
         "speakers": ["吴玉新"],
         "attendees": [],
+        "meeting_status": "held",
+        "meeting_time": None,
+        "location": "区政府三楼会议室",
+        "meeting_form": None,
+        "agenda": [],
+        "why": {
+            "terms": ["常务会议"],
+            "sentence": "区长吴玉新主持召开第十一次常务会议",
+            "meeting_rule": "title names a meeting",
+            "date_rule": "day in the lead, looking back",
+        },
         "attachments": [],
         "fingerprint": None,
         "published_at": datetime(2023, 2, 22, 3, 33, tzinfo=UTC),
@@ -53,6 +65,9 @@ def varied_records() -> list[dict[str, Any]]:
             "presider": None,
             "speakers": [],
             "published_at": None,
+            "meeting_status": None,
+            "location": None,
+            "why": None,
         },
         {
             "portal": "english",
@@ -60,6 +75,11 @@ def varied_records() -> list[dict[str, Any]]:
             "body": "Line one,\r\nline two\n\ttabbed \\ backslash\n",
             "speakers": ["Wu Yuxin", 'Li "Junior", Jr.', ""],
             "attendees": ["a, b", "c\nd"],
+            "meeting_status": "upcoming",
+            "meeting_time": "09:00",
+            "meeting_form": "video conference",
+            "agenda": ["Report; 10 minutes", 'the "plan", discussed'],
+            "why": {"terms": ["meeting"], "sentence": 'a "quoted", sentence\n', "meeting_rule": ""},
             "published_at": datetime(2023, 2, 21, 23, 15, tzinfo=timezone(timedelta(hours=-5))),
             "duplicate_of": "http://x.cn/0.html",
         },

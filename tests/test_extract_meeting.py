@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 
 import pytest
 
 from crawler.extract.dates import SHANGHAI
+from crawler.extract.meeting import (
+    MeetingFacts,
+    en_names,
+    is_meeting,
+    meeting_date,
+    meeting_facts,
+    zh_name,
+)
 from crawler.extract.meeting import dates as meeting_dates
-from crawler.extract.meeting import en_names, is_meeting, meeting_date, meeting_facts, zh_name
+from crawler.items import AnnouncementItem
+from storage import MEETING_FIELDS, STORED_FIELDS
 
 
 def at(day: str) -> datetime:
@@ -196,3 +206,12 @@ def test_non_meetings_carry_no_facts():
     )
     assert not facts.is_meeting
     assert facts.meeting_date is None and facts.presider is None
+
+
+def test_the_facts_are_the_record_s_meeting_fields_and_the_item_s():
+    """The record (storage.record) defines the meeting fields; MeetingFacts declares them once
+    and the crawl's item inherits them."""
+    names = tuple(f.name for f in fields(MeetingFacts))
+    assert names == MEETING_FIELDS
+    item = {f.name for f in fields(AnnouncementItem)}
+    assert set(STORED_FIELDS) <= item and set(names) <= item

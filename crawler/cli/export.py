@@ -30,7 +30,7 @@ def _json_value(value: Any) -> Any:
 
 
 def write_records(records: Iterable[Mapping[str, Any]], fmt: str, out: TextIO) -> int:
-    """Write ``records`` as ``fmt`` (jsonl or csv; lists JSON-encoded in a CSV cell)."""
+    """Write ``records`` as ``fmt`` (jsonl or csv; lists and ``why`` JSON-encoded in a CSV cell)."""
     from storage import EXPORT_FIELDS
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -41,7 +41,9 @@ def write_records(records: Iterable[Mapping[str, Any]], fmt: str, out: TextIO) -
     for record in records:
         row = {k: _json_value(v) for k, v in record.items()}
         if writer:
-            writer.writerow({k: encode(v) if isinstance(v, list) else v for k, v in row.items()})
+            writer.writerow(
+                {k: encode(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+            )
         else:
             out.write(encode(row) + "\n")
         count += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -21,13 +21,29 @@ SHOWN_FIELDS = (
     "published_at",
     "source",
     "is_meeting",
+    "meeting_status",
     "meeting_date",
+    "meeting_time",
     "meeting_name",
     "presider",
     "speakers",
     "attendees",
+    "location",
+    "meeting_form",
+    "agenda",
     "attachments",
 )
+
+
+def explain(why: dict[str, Any]) -> str:
+    """A record's ``why`` on one line: the rule and terms that decided, the date's rule."""
+    terms = ", ".join(why.get("terms") or [])
+    parts = [f"{why.get('meeting_rule') or '?'}" + (f" [{terms}]" if terms else "")]
+    if why.get("date_rule"):
+        parts.append(f"date: {why['date_rule']}")
+    if why.get("sentence"):
+        parts.append(f"read: {clip(why['sentence'], 120)}")
+    return " | ".join(parts)
 
 
 def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO) -> int:
@@ -59,5 +75,6 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
         print(f"\n{item.url}", file=out)
         for name in SHOWN_FIELDS:
             print(f"  {name:13} {getattr(item, name)}", file=out)
+        print(f"  {'why':13} {explain(item.why)}", file=out)
         print(f"  {'body':13} {clip(item.body.replace(chr(10), ' / '), 300)}", file=out)
     return 0 if items else 1

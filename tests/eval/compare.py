@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import is_chinese, meeting_date, zh_name
-from crawler.extract.patterns import PRESIDE_ZH
+from crawler.extract.meeting.patterns import PRESIDE_ZH
 from tests.eval.measure import char_f1, norm, same_time
 from tests.eval.realset import evaluate_pages, load_pages, response_of
 from tests.eval.score import CASES, Result, evaluate

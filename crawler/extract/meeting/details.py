@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import re
 
+from crawler.extract.meeting.patterns import (
+    LOCATION_EN,
+    LOCATION_EN_MAIN,
+    LOCATION_ZH,
+    MEETING_FORMS,
+    MEETING_NAME_EN,
+    MEETING_NAME_EN_END,
+    MEETING_NAME_ZH,
+    MEETING_TERMS_EN,
+    NOTICE_TITLE,
+    OWNED_NAME_START,
+    ZH_BODY_SUBJECT,
+)
 from crawler.extract.meeting.text import (
     LEAD_CHARS,
     ZH_PIECE,
@@ -12,24 +25,19 @@ from crawler.extract.meeting.text import (
     is_chinese,
     sentences,
 )
-from crawler.extract.patterns import (
-    LOCATION_EN,
-    LOCATION_ZH,
-    MEETING_FORMS,
-    MEETING_NAME_EN,
-    MEETING_NAME_EN_END,
-    MEETING_NAME_ZH,
-    MEETING_TERMS_EN,
-)
 
 EN_NOT_MEETING_NAME = re.compile(r"^(?:the\s+)?(?:meeting|conference)\s*$", re.IGNORECASE)
 _ZH_SUBJECT_TAIL = re.compile(r"(主持|组织|专门|再次|)$")
 
 
-def meeting_name(title: str | None, body: str) -> str | None:
-    """The meeting's name as the first sentence (or else the title) gives it."""
+def meeting_name(title: str | None, body: str, sentence: str = "") -> str | None:
+    """The meeting's name: a notice's title (关于召开X的通知), else as the first sentences
+    (or ``sentence``, the one that showed a meeting held), else the title give it."""
+    notice = NOTICE_TITLE.search(title or "")
+    if notice:
+        return notice["name"].strip()
     lead = "。".join(ZH_SENTENCE.split(body[:LEAD_CHARS], 2)[:2])
-    for text in (lead, title or ""):
+    for text in (lead, sentence, title or ""):
         name = _zh_meeting_name(text) if is_chinese(text) else _en_meeting_name(text)
         if name:
             return name
@@ -42,12 +50,25 @@ def _zh_meeting_name(text: str) -> str | None:
         return None
     first = min(found, key=lambda m: m.start("name"))
     name = first["name"].strip()
+    clause = ZH_PIECE.split(text[: first.start()])[-1]
+    subject = _ZH_SUBJECT_TAIL.sub("", clause).strip()
     if name.startswith(("（", "(")) or name in ("会议", "扩大会议", "全体会议"):
         # "县政府党组召开（扩大）会议": the body that meets is named before the verb
-        clause = ZH_PIECE.split(text[: first.start()])[-1]
-        subject = _ZH_SUBJECT_TAIL.sub("", clause)
         return subject + name if subject else name
+    if _names_its_owner(subject, name):
+        return subject + name  # "清水县召开一季度经济运行分析会", "县政府召开第九次常务会议"
     return name
+
+
+def _names_its_owner(subject: str, name: str) -> bool:
+    """The subject of 召开 belongs in the name when the government (or its party group)
+    holds an ordinal meeting or a party-group meeting: "县政府召开第九次常务会议". A county
+    or city by its name ("清水县召开…分析会") is not added: the two sets disagree there."""
+    if not subject or name.startswith(OWNED_NAME_START):
+        return False
+    return bool(ZH_BODY_SUBJECT.fullmatch(subject)) and (
+        name.startswith("第") or subject.endswith("党组")
+    )
 
 
 def _en_meeting_name(text: str) -> str | None:
@@ -70,13 +91,25 @@ def meeting_location(body: str) -> str | None:
     return location_in(head_and_tail(body))
 
 
+def section_location(section: str | None) -> str | None:
+    """The place a notice's 地点 section gives: "县政府四楼第一会议室。" (its main venue)."""
+    if not section:
+        return None
+    for pattern in LOCATION_ZH[:2]:  # "下午在…会议室召开", "主会场设在…"
+        found = pattern.search(section)
+        if found:
+            return found["loc"].strip()
+    place = re.split(r"[，。；,;]", section, maxsplit=1)[0].strip()
+    return place or None
+
+
 def location_in(read: str) -> str | None:
     """The place named in ``read`` (a body's head and tail)."""
     for pattern in LOCATION_ZH:
         found = pattern.search(read)
         if found:
             return found["loc"].strip()
-    found = LOCATION_EN.search(read)
+    found = LOCATION_EN_MAIN.search(read) or LOCATION_EN.search(read)
     return found["loc"].strip() if found else None
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from crawler.extract.meeting.text import CJK
-from crawler.extract.patterns import (
+from crawler.extract.meeting.patterns import (
     EN_NOT_GIVEN,
     EN_TITLE_WORD,
-    PINYIN_SURNAMES,
     PINYIN_SYLLABLE,
-    ZH_COMPOUND_SURNAMES,
+    ZH_NOT_NAME_END,
     ZH_NOT_NAMES,
-    ZH_SURNAMES,
+    ZH_SPOKE_WHEN,
     ZH_TITLES,
 )
+from crawler.extract.meeting.surnames import (
+    PINYIN_SURNAMES,
+    ZH_COMMON_SURNAMES,
+    ZH_COMPOUND_SURNAMES,
+    ZH_SURNAMES,
+)
+from crawler.extract.meeting.text import CJK
 
-_ZH_ROLE_TAIL = re.compile(r"(主持召开|主持|出席|参加|列席|参会|到会|会议|并)+$")
+_ZH_ROLE_TAIL = re.compile(rf"({ZH_SPOKE_WHEN}|主持召开|主持|出席|参加|列席|参会|到会|会议|并)+$")
 _ZH_NAME_TAIL = re.compile(r"(?:等(?:[^、，]{0,8}(?:领导|同志|人))?|同志|们)$")
 ZH_TITLE_RE = re.compile("|".join(sorted(map(re.escape, ZH_TITLES), key=len, reverse=True)))
 _EN_WORD = re.compile(r"[A-Za-z]+")
@@ -32,21 +37,25 @@ def zh_name(text: str) -> str | None:
         return text
     for match in ZH_TITLE_RE.finditer(text):
         rest = _ZH_NAME_TAIL.sub("", text[match.end() :].lstrip("、，, "))
-        if _valid_zh_name(rest):
+        if _valid_zh_name(rest, titled=True):
             return rest
     return None
 
 
-def _valid_zh_name(text: str) -> bool:
+def _valid_zh_name(text: str, titled: bool = False) -> bool:
+    """A name: a surname and one or two characters (a compound surname and one or two); a
+    rarer surname with one character only after a title."""
     if "·" in text:
         return 3 <= len(text) <= 12 and all(CJK.match(c) or c == "·" for c in text)
     if not 2 <= len(text) <= 4 or not all(CJK.match(c) for c in text):
         return False
-    if ZH_NOT_NAMES.match(text) or ZH_TITLE_RE.fullmatch(text):
+    if ZH_NOT_NAMES.match(text) or ZH_NOT_NAME_END.search(text) or ZH_TITLE_RE.fullmatch(text):
         return False
     if text[:2] in ZH_COMPOUND_SURNAMES:
         return len(text) >= 3
     if text[0] not in ZH_SURNAMES or len(text) == 4:
+        return False
+    if len(text) == 2 and not titled and text[0] not in ZH_COMMON_SURNAMES:
         return False
     return not ZH_TITLE_RE.search(text[1:]) or len(text) == 2
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from crawler.extract.meeting.names import ZH_TITLE_RE, en_names, zh_name
-from crawler.extract.meeting.text import ZH_PIECE
-from crawler.extract.patterns import (
+from crawler.extract.meeting.patterns import (
     ATTEND_EN,
     ATTEND_ZH,
     PRESIDE_BY_EN,
@@ -16,7 +15,9 @@ from crawler.extract.patterns import (
     ROLE_HINT_EN,
     SPEAK_EN,
     SPEAK_ZH,
+    ZH_GROUP_PIECE,
 )
+from crawler.extract.meeting.text import ZH_PIECE
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -74,8 +75,8 @@ def _zh_list(text: str) -> list[str]:
         name = zh_name(piece)
         if name is not None:
             names.append(name)
-        elif ZH_TITLE_RE.sub("", piece).strip():
-            break  # a piece that is neither a name nor a title ends the list
+        elif ZH_TITLE_RE.sub("", piece).strip() and not ZH_GROUP_PIECE.search(piece):
+            break  # a piece that is neither a name, a title nor a group ends the list
     return names[::-1]
 
 
@@ -86,9 +87,13 @@ def en_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:
     for sentence in sentences:
         if not ROLE_HINT_EN.search(sentence):
             continue
-        if presider is None and (by := PRESIDE_BY_EN.search(sentence)):
+        if by := PRESIDE_BY_EN.search(sentence):
             found = en_names(by["who"])
-            presider = found[0] if found else None
+            if found and presider is None:
+                presider = found[0]
+            if found:  # "presided over by X, and Y attended": X's span is no one's subject
+                end = by.start("who") + by["who"].find(found[0]) + len(found[0])
+                sentence = " " * end + sentence[end:]
         roles = sorted(
             [(m.start(), m.end(), "p") for m in PRESIDE_EN.finditer(sentence)]
             + [(m.start(), m.end(), "s") for m in SPEAK_EN.finditer(sentence)]

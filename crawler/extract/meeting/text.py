@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.extract.meeting.patterns import LEAD_DATELINE, LEAD_FURNITURE
+
 LEAD_CHARS = 400  # the meeting's date is told in the first sentences
 FACT_CHARS = 3000  # people are named near the top and in the closing lines ("XX主持会议");
 TAIL_CHARS = 2500  # the middle of a long speech is not read
@@ -36,3 +38,10 @@ def head_and_tail(body: str) -> str:
     tail = body[-TAIL_CHARS:]
     cut = min((i for i in (tail.find("\n"), tail.find("。"), tail.find(". ")) if i >= 0), default=0)
     return body[:FACT_CHARS] + "\n" + tail[cut + 1 :]
+
+
+def without_furniture(body: str) -> str:
+    """The body without the breadcrumb, info lines and dateline an English mirror opens with."""
+    while (found := LEAD_FURNITURE.match(body)) is not None and found.end() > 0:
+        body = body[found.end() :]
+    return LEAD_DATELINE.sub("", body, count=1)

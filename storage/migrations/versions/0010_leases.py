@@ -1,7 +1,7 @@
 """leases: one table for every "only one at a time" (scheduler, portal crawls, delivery)
 
 Revision ID: 0010_leases
-Revises: 0007
+Revises: 0008_meeting_facts
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0010_leases"
-down_revision = "0007"
+down_revision = "0008_meeting_facts"
 branch_labels = None
 depends_on = None
 

@@ -102,9 +102,13 @@ class Leases(Store):
                 for r in rows
             ]
 
+    @retried("read a lease")
     def lease_holder(self, name: str) -> LeaseInfo | None:
         """Who holds ``name`` now, or None when it is free or expired."""
-        now = utcnow()
-        return next(
-            (lease for lease in self.leases(name) if lease.name == name and lease.live(now)), None
-        )
+        with self.session() as session:
+            lease = session.get(Lease, name)
+            if lease is None or lease.expires_at <= utcnow():
+                return None
+            return LeaseInfo(
+                lease.name, lease.holder, lease.acquired_at, lease.heartbeat_at, lease.expires_at
+            )

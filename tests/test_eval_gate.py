@@ -14,6 +14,8 @@ from tests.eval import realset
 from tests.eval.measure import Score
 from tests.eval.score import (
     CASES,
+    HELDOUT,
+    HELDOUT_SECTION,
     REAL_SECTION,
     Result,
     below_floors,
@@ -102,6 +104,19 @@ def test_no_gated_real_field_is_below_its_floor(real):
     _, groups = real
     floors = load_floors(section=REAL_SECTION)
     assert {"title", "title_neutral", "body", "links_recall", "next_page"} <= set(floors)
+    scores = real_scores(groups)
+    assert not below_floors(scores, floors), "\n".join(
+        report(g, floors, True, tuple(g)) for g in groups.values()
+    )
+
+
+def test_no_gated_heldout_field_is_below_its_floor():
+    results, groups = evaluate_real(HELDOUT)
+    assert Counter(r.page.kind for r in results.articles) == {
+        "notice": 10, "report": 10, "english": 5
+    }  # fmt: skip
+    floors = load_floors(section=HELDOUT_SECTION)
+    assert {"title", "body", "meeting_date", "presider", "links_recall"} <= set(floors)
     scores = real_scores(groups)
     assert not below_floors(scores, floors), "\n".join(
         report(g, floors, True, tuple(g)) for g in groups.values()

@@ -1,6 +1,7 @@
 """The alert outbox: events → deliveries → messages, and digests.
 
 Each step is one transaction guarded by a unique constraint, so repeating it changes nothing.
+Sending the messages is storage.outbox's.
 """
 
 from __future__ import annotations
@@ -9,21 +10,16 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.base import Store
 from storage.models import AlertDelivery, AlertEvent, AlertMessage, Announcement, PortalRow
+from storage.outbox import PENDING, Outbox
 from storage.retry import retried
 
 logger = logging.getLogger(__name__)
-
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"  # given up: kept, visible in `govwatch alerts pending`, resent on request
 
 
 class _Taken(Exception):
@@ -60,7 +56,7 @@ class Item:
     portal: PortalRow
 
 
-class Alerts(Store):
+class Alerts(Outbox):
     """The outbox tables: an alert event per new announcement (written with it by
     ``add_announcements``), a delivery per (subscription, announcement), a message per key.
     Matching and rendering happen in ``scheduler``; this class only stores.
@@ -200,81 +196,6 @@ class Alerts(Store):
         except (_Taken, IntegrityError):
             logger.info("digest %s: built by another process meanwhile", subscription)
             return None
-
-    # -- messages ----------------------------------------------------------------------
-
-    @retried("read due messages")
-    def due_messages(self, now: datetime, limit: int = 100) -> list[AlertMessage]:
-        stmt = (
-            select(AlertMessage)
-            .where(AlertMessage.status == PENDING, AlertMessage.next_attempt_at <= now)
-            .order_by(AlertMessage.id)
-            .limit(limit)
-        )
-        with self.session() as session:
-            return list(session.scalars(stmt))
-
-    @retried("mark a message sent")
-    def mark_sent(self, message_id: int, now: datetime) -> None:
-        stmt = (
-            update(AlertMessage)
-            .where(AlertMessage.id == message_id)
-            .values(status=SENT, sent_at=now, attempts=AlertMessage.attempts + 1, last_error=None)
-        )
-        with self.session.begin() as session:
-            session.execute(stmt)
-
-    @retried("mark a message failed")
-    def mark_failed(
-        self, message_id: int, error: str, now: datetime, retry_at: datetime | None
-    ) -> None:
-        """Record a failed attempt: retry at ``retry_at``, or give up when it is None."""
-        values: dict[str, Any] = {"attempts": AlertMessage.attempts + 1, "last_error": error}
-        if retry_at is None:
-            values["status"] = FAILED
-        else:
-            values["next_attempt_at"] = retry_at
-        stmt = update(AlertMessage).where(AlertMessage.id == message_id).values(**values)
-        with self.session.begin() as session:
-            session.execute(stmt)
-
-    @retried("read a message")
-    def message(self, message_id: int) -> AlertMessage | None:
-        with self.session() as session:
-            return session.get(AlertMessage, message_id)
-
-    @retried("read messages")
-    def messages(
-        self, statuses: Sequence[str] = (PENDING, FAILED), limit: int = 1000
-    ) -> list[AlertMessage]:
-        stmt = (
-            select(AlertMessage)
-            .where(AlertMessage.status.in_(statuses))
-            .order_by(AlertMessage.id)
-            .limit(limit)
-        )
-        with self.session() as session:
-            return list(session.scalars(stmt))
-
-    @retried("requeue a message")
-    def requeue(self, message_id: int, now: datetime) -> AlertMessage | None:
-        """Queue a message again (failed or sent), with a fresh give-up clock."""
-        stmt = (
-            update(AlertMessage)
-            .where(AlertMessage.id == message_id)
-            .values(status=PENDING, queued_at=now, next_attempt_at=now, last_error=None)
-        )
-        with self.session.begin() as session:
-            session.execute(stmt)
-            return session.get(AlertMessage, message_id)
-
-    @retried("count messages")
-    def count_messages(self) -> dict[str, int]:
-        stmt = select(AlertMessage.status, func.count(AlertMessage.id)).group_by(
-            AlertMessage.status
-        )
-        with self.session() as session:
-            return {status: count for status, count in session.execute(stmt).all()}
 
     @retried("count alert events")
     def unprocessed_events(self) -> int:

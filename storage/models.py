@@ -164,8 +164,16 @@ class AlertMessage(Base):
     subject: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
-    attempts: Mapped[int] = mapped_column(default=0)
+    # pending | sending (claimed for one attempt) | sent | failed (given up) | held (a person
+    # decides: see storage.alerts)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)  # counted when claimed, before sending
+    # the sender whose attempt it is while ``sending``, and when another may take it over
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
+    # attempts that may have reached the server without being recorded as sent (the sender
+    # stopped mid-send, or the connection broke after the data went out)
+    interrupted: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]
     queued_at: Mapped[datetime]  # creation, or the last `alerts resend`: gives up from here
     next_attempt_at: Mapped[datetime]

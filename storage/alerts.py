@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import AlertDelivery, AlertEvent, AlertMessage, Announcement, PortalRow
 from storage.outbox import PENDING, Outbox
@@ -58,7 +58,7 @@ class Item:
 
 class Alerts(Outbox):
     """The outbox tables: an alert event per new announcement (written with it by
-    ``add_announcements``), a delivery per (subscription, announcement), a message per key.
+    ``add_announcements``), a delivery per (subscription, duplicate cluster), a message per key.
     Matching and rendering happen in ``scheduler``; this class only stores.
     """
 
@@ -84,26 +84,41 @@ class Alerts(Outbox):
     ) -> int:
         """In one transaction: a delivery per match, the instant messages, the event done.
 
+        A delivery is unique per (subscription, duplicate cluster): a copy of an announcement
+        the subscription already heard of (through another portal's copy) gets none.
         Returns the number of messages created (0 when another process got there first).
         """
         created = 0
         with self.session.begin() as session:
+            cluster = session.scalar(_cluster_of, {"id": announcement_id})
             for match in matches:
-                message_id = None
-                if match.message is not None:
-                    message_id = self._add_message(session, match.message, now)
-                    created += message_id is not None
-                    if message_id is None:
-                        continue  # expanded before: its delivery exists too
-                session.execute(
+                # the delivery first: when it exists (this cluster was delivered to this
+                # subscription, or another process expanded the event) nothing is rendered
+                delivery = session.scalar(
                     self._insert(AlertDelivery)
                     .values(
                         subscription=match.subscription,
                         announcement_id=announcement_id,
-                        message=message_id,
+                        cluster_id=cluster,
                         created_at=now,
                     )
-                    .on_conflict_do_nothing(index_elements=["subscription", "announcement_id"])
+                    .on_conflict_do_nothing()
+                    .returning(AlertDelivery.id)
+                )
+                if delivery is None or match.message is None:
+                    continue  # a digest's delivery waits for it without a message
+                message_id = self._add_message(session, match.message, now)
+                if message_id is None:  # rendered before, by a run whose answer was lost
+                    message_id = session.scalar(
+                        select(AlertMessage.id).where(AlertMessage.key == match.message.key)
+                    )
+                else:
+                    created += 1
+                session.execute(
+                    update(AlertDelivery)
+                    .where(AlertDelivery.id == delivery)
+                    .values(message=message_id)
+                    .execution_options(synchronize_session=False)
                 )
             session.execute(
                 update(AlertEvent)
@@ -202,3 +217,13 @@ class Alerts(Outbox):
         stmt = select(func.count(AlertEvent.id)).where(AlertEvent.processed_at.is_(None))
         with self.session() as session:
             return session.scalar(stmt) or 0
+
+
+# the id of an announcement's cluster: its first copy's (by duplicate_of), else its own
+_first = aliased(Announcement)
+_cluster_of = (
+    select(func.coalesce(_first.id, Announcement.id))
+    .select_from(Announcement)
+    .outerjoin(_first, _first.url == Announcement.duplicate_of)
+    .where(Announcement.id == bindparam("id"))
+)

@@ -188,11 +188,16 @@ class AlertDelivery(Base):
     __table_args__ = (
         UniqueConstraint("subscription", "announcement_id", name="uq_alert_deliveries"),
         Index("ix_alert_deliveries_waiting", "subscription", "message"),
+        # one delivery per subscription and duplicate cluster: copies of one meeting on
+        # several portals reach a subscription once, through the first copy it matches
+        Index("uq_alert_deliveries_cluster", "subscription", "cluster_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription: Mapped[str] = mapped_column(String(100))
     announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"))
+    # the id of the cluster's first copy (the announcement's own id when it is one)
+    cluster_id: Mapped[int | None]
     # the email that carries it; None while it waits for its subscription's digest
     message: Mapped[int | None] = mapped_column(ForeignKey("alert_messages.id"))
     created_at: Mapped[datetime]

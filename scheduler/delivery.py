@@ -1,10 +1,11 @@
 """Alert delivery: match new announcements, build digests, send due emails, retry failures.
 
-How this adds up to exactly once is told in :class:`Delivery`.
+How this adds up to each alert once is told in :class:`Delivery`.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -15,14 +16,15 @@ from email.message import EmailMessage
 from scheduler import emails
 from scheduler.alerts_file import AlertsConfig, Subscription
 from scheduler.exceptions import MailError
-from scheduler.mailer import Mailer, MessageRefused
+from scheduler.mailer import Connection, Mailer, MaybeSent, MessageRefused
 from scheduler.settings import Settings
 from scheduler.subscriptions import matching
-from storage import AlertMessage, Item, Match, NewMessage, Repository, utcnow
+from storage import HELD, AlertMessage, Item, Match, NewMessage, Repository, holder_name, utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+_senders = itertools.count(1)  # tells apart the senders of one process in their claims
 
 
 @dataclass
@@ -30,6 +32,7 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     gave_up: int = 0
+    held: int = 0  # interrupted twice: waits for a person (`govwatch alerts pending`)
 
 
 def backoff(attempts: int, settings: Settings) -> float:
@@ -38,14 +41,18 @@ def backoff(attempts: int, settings: Settings) -> float:
 
 
 class Delivery:
-    """Exactly once, step by step.
+    """Each alert once; after an unclean stop at most one repeat, with the same Message-ID.
 
     The crawl writes an alert event with each new announcement, in the transaction that
     stores it. :meth:`expand` turns an event into deliveries and instant emails in one
-    transaction, unique per (subscription, announcement). :meth:`send_due` sends each email
-    and marks it sent right after: a crash in between repeats that one email, with the same
-    Message-ID. Failures are retried after ``retry_first`` doubling up to ``retry_max``, and
-    given up ``give_up_after`` after queueing (kept, listed by `govwatch alerts pending`).
+    transaction, unique per (subscription, cluster of copies). :meth:`send_due` claims each
+    email in a transaction of its own (``sending``, its attempt counted), sends it and marks
+    it sent: of two senders only one has it. A sender that dies mid-send leaves its claim to
+    run out (``send_claim``); the attempt then counts as interrupted and the email is sent
+    once more with the same Message-ID; after a second interrupted attempt it is held for a
+    person (`govwatch alerts pending`, `govwatch alerts resend`). Failures are retried after
+    ``retry_first`` doubling up to ``retry_max``, and given up ``give_up_after`` after
+    queueing (kept, listed by `govwatch alerts pending`).
     """
 
     def __init__(
@@ -56,8 +63,10 @@ class Delivery:
         mailer: Mailer | None,
         clock: Callable[[], datetime] = utcnow,
         stop: threading.Event | None = None,
+        holder: str | None = None,
     ) -> None:
         self.store = store
+        self.holder = holder or f"{holder_name('sender')} #{next(_senders)}"
         self.settings = settings
         self.alerts = alerts
         self.mailer = mailer
@@ -143,12 +152,19 @@ class Delivery:
             admin=self.alerts.admin,
         )
 
-    def _failed(self, message: AlertMessage, error: str, report: SendReport) -> None:
+    def _failed(
+        self, message: AlertMessage, error: str, report: SendReport, claimed: bool = True
+    ) -> None:
+        """An attempt that did not send: retried after a backoff, or given up. ``claimed``:
+        this sender's claimed attempt (counted); else the connection failed before it."""
         now = self.clock()
-        attempts = message.attempts + 1
+        attempts = message.attempts if claimed else message.attempts + 1
         give_up = now - message.queued_at >= timedelta(seconds=self.settings.give_up_after)
         retry_at = None if give_up else now + timedelta(seconds=backoff(attempts, self.settings))
-        self.store.mark_failed(message.id, error, now, retry_at)
+        if claimed:
+            self.store.release_message(message.id, self.holder, error, now, retry_at)
+        else:
+            self.store.mark_failed(message.id, error, now, retry_at)
         if retry_at is None:
             report.gave_up += 1
             logger.error(
@@ -171,38 +187,83 @@ class Delivery:
                 retry_at.isoformat(timespec="seconds"),
             )
 
+    def _interrupted(self, message: AlertMessage, status: str | None, report: SendReport) -> None:
+        """Log an attempt whose outcome is unknown: the email is repeated once, then held."""
+        to = ", ".join(message.recipients)
+        if status == HELD:
+            report.held += 1
+            logger.error(
+                "email #%s to %s: held, for its sending was interrupted twice and it may have "
+                "arrived already (Message-ID %s); see `govwatch alerts pending`, "
+                "`govwatch alerts resend %s` sends it again",
+                message.id,
+                to,
+                message.message_id,
+                message.id,
+            )
+        elif status is not None:
+            logger.warning(
+                "email #%s to %s: its sending was interrupted (%s); sending it once more, "
+                "with the same Message-ID %s",
+                message.id,
+                to,
+                message.last_error,
+                message.message_id,
+            )
+
+    def _send(self, connection: Connection, message: AlertMessage, report: SendReport) -> None:
+        """Send one claimed email and record how it went; MailError when the connection broke."""
+        try:
+            connection.send(self.email(message))
+        except MessageRefused as exc:
+            self._failed(message, str(exc), report)
+            return
+        except MaybeSent as exc:
+            now = self.clock()
+            retry_at = now + timedelta(seconds=backoff(message.attempts, self.settings))
+            status = self.store.release_message(
+                message.id, self.holder, str(exc), now, retry_at, uncertain=True
+            )
+            message.last_error = str(exc)
+            self._interrupted(message, status, report)
+            raise
+        except MailError as exc:
+            self._failed(message, str(exc), report)
+            raise
+        self.store.mark_sent(message.id, self.clock())
+        report.sent += 1
+        logger.info(
+            "email #%s sent to %s: %s", message.id, ", ".join(message.recipients), message.subject
+        )
+
     def send_due(self) -> SendReport:
-        """Send every due message over one connection; mark each sent as soon as it is."""
+        """Send every due message over one connection, each claimed before it is sent and
+        marked sent as soon as it is."""
         report = SendReport()
         if self.mailer is None:
             return report
+        for message in self.store.recover_interrupted(self.clock()):
+            self._interrupted(message, message.status, report)
         due = self.store.due_messages(self.clock(), BATCH)
         if not due:
             return report
-        remaining = list(due)
+        tried: set[int] = set()
         try:
             with self.mailer.connect() as connection:
-                while remaining and not self.stop.is_set():
-                    message = remaining[0]
-                    try:
-                        connection.send(self.email(message))
-                    except MessageRefused as exc:
-                        remaining.pop(0)
-                        self._failed(message, str(exc), report)
-                        continue
-                    remaining.pop(0)
-                    self.store.mark_sent(message.id, self.clock())
-                    report.sent += 1
-                    logger.info(
-                        "email #%s sent to %s: %s",
-                        message.id,
-                        ", ".join(message.recipients),
-                        message.subject,
+                while len(tried) < BATCH and not self.stop.is_set():
+                    claimed = self.store.claim_message(
+                        self.holder, self.clock(), self.settings.send_claim
                     )
+                    if claimed is None:
+                        break
+                    tried.add(claimed.id)
+                    self._send(connection, claimed, report)
         except MailError as exc:
-            # the server is unreachable or went away: every message left waits its turn
-            for message in remaining:
-                self._failed(message, str(exc), report)
+            # the server is unreachable or went away: what this sender has not tried waits
+            # its turn (what another sender has claimed meanwhile is left to it)
+            for message in due:
+                if message.id not in tried:
+                    self._failed(message, str(exc), report, claimed=False)
         return report
 
     def flush_digests(self) -> None:

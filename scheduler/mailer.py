@@ -11,10 +11,13 @@ import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from email.message import EmailMessage
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scheduler.alerts_file import Smtp
 from scheduler.exceptions import MailError, SchedulerError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +26,10 @@ PASSWORD_VARIABLE = "GOVWATCH_SMTP_PASSWORD"
 
 class MessageRefused(MailError):
     """The server refused this one message; the connection is good for the next."""
+
+
+class MaybeSent(MailError):
+    """The connection broke after the message went out (DATA): the server may have it."""
 
 
 class Connection(Protocol):
@@ -43,24 +50,45 @@ def _smtp_error(exc: smtplib.SMTPResponseException) -> str:
     return f"{exc.smtp_code} {' '.join(text.split())}"
 
 
+class _Smtp(smtplib.SMTP):
+    """An SMTP client that notes when a message's DATA begins: a connection that breaks
+    after that leaves it unknown whether the server took the message."""
+
+    in_data = False
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self.in_data = True
+        return super().data(msg)
+
+
+class _SmtpSsl(_Smtp, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpConnection:
     def __init__(self, client: smtplib.SMTP, where: str) -> None:
         self.client = client
         self.where = where
 
     def send(self, message: EmailMessage) -> None:
+        client = self.client
+        if isinstance(client, _Smtp):
+            client.in_data = False
         try:
-            refused = self.client.send_message(message)
+            refused = client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MessageRefused(
                 f"{self.where}: every recipient refused: {', '.join(exc.recipients)}"
             ) from exc
-        except smtplib.SMTPServerDisconnected as exc:
-            raise MailError(f"{self.where}: disconnected: {exc}") from exc
         except smtplib.SMTPResponseException as exc:
             raise MessageRefused(f"{self.where}: {_smtp_error(exc)}") from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise MailError(f"{self.where}: {exc or type(exc).__name__}") from exc
+            error = f"{exc or type(exc).__name__}"
+            if isinstance(exc, smtplib.SMTPServerDisconnected):
+                error = f"disconnected: {error}"
+            if getattr(client, "in_data", False):
+                raise MaybeSent(f"{self.where}: {error}, after the message went out") from exc
+            raise MailError(f"{self.where}: {error}") from exc
         if refused:
             # the other recipients have it: sending again would double it for them
             logger.warning(
@@ -93,11 +121,9 @@ class SmtpMailer:
         context = ssl.create_default_context(cafile=smtp.ca_file)
         client: smtplib.SMTP
         if smtp.ssl:
-            client = smtplib.SMTP_SSL(
-                smtp.host, smtp.effective_port, timeout=smtp.timeout, context=context
-            )
+            client = _SmtpSsl(smtp.host, smtp.effective_port, timeout=smtp.timeout, context=context)
         else:
-            client = smtplib.SMTP(smtp.host, smtp.effective_port, timeout=smtp.timeout)
+            client = _Smtp(smtp.host, smtp.effective_port, timeout=smtp.timeout)
         try:
             client.ehlo()
             if smtp.starttls:

@@ -26,6 +26,7 @@ class Settings:
     retry_first: float = 60.0  # first retry of a failed email; doubles each time
     retry_max: float = 1800.0  # longest wait between two attempts
     give_up_after: float = 2 * 86400.0  # an email still failing this long after queueing
+    send_claim: float = 300.0  # an email in a dead sender's hands is sent again after this
     misfire_grace: float = 600.0  # a job that could not start on time may still start this late
     jitter: float = 120.0  # random delay of each crawl, at most this and a tenth of its interval
     start_spread: float = 300.0  # overdue crawls after a restart are spread over this

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.alerts import FAILED, PENDING, SENT, Item, Match, NewMessage
+from storage.alerts import Item, Match, NewMessage
 from storage.db import DEFAULT_DB_URL, SQLITE_BUSY_TIMEOUT, connect, migrate, safe_url
 from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
 from storage.durations import is_duration, parse_duration, utcnow
@@ -20,6 +20,7 @@ from storage.models import (
     PortalHealth,
     PortalRow,
 )
+from storage.outbox import FAILED, HELD, INTERRUPTED_LIMIT, PENDING, SENDING, SENT, UNSENT
 from storage.record import (
     COLUMN_FIELDS,
     EXPORT_FIELDS,
@@ -42,12 +43,16 @@ __all__ = [
     "EXTRACTED_FIELDS",
     "FAILED",
     "FIELDS",
+    "HELD",
+    "INTERRUPTED_LIMIT",
     "MEETING_FIELDS",
     "OK",
     "PENDING",
+    "SENDING",
     "SENT",
     "SQLITE_BUSY_TIMEOUT",
     "STORED_FIELDS",
+    "UNSENT",
     "AlertDelivery",
     "AlertEvent",
     "AlertMessage",

@@ -1,6 +1,7 @@
 """The alert outbox: events → deliveries → messages, and digests.
 
 Each step is one transaction guarded by a unique constraint, so repeating it changes nothing.
+Sending the messages is storage.outbox's.
 """
 
 from __future__ import annotations
@@ -9,21 +10,16 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from storage.base import Store
 from storage.models import AlertDelivery, AlertEvent, AlertMessage, Announcement, PortalRow
+from storage.outbox import PENDING, Outbox
 from storage.retry import retried
 
 logger = logging.getLogger(__name__)
-
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"  # given up: kept, visible in `govwatch alerts pending`, resent on request
 
 
 class _Taken(Exception):
@@ -60,9 +56,9 @@ class Item:
     portal: PortalRow
 
 
-class Alerts(Store):
+class Alerts(Outbox):
     """The outbox tables: an alert event per new announcement (written with it by
-    ``add_announcements``), a delivery per (subscription, announcement), a message per key.
+    ``add_announcements``), a delivery per (subscription, duplicate cluster), a message per key.
     Matching and rendering happen in ``scheduler``; this class only stores.
     """
 
@@ -88,26 +84,41 @@ class Alerts(Store):
     ) -> int:
         """In one transaction: a delivery per match, the instant messages, the event done.
 
+        A delivery is unique per (subscription, duplicate cluster): a copy of an announcement
+        the subscription already heard of (through another portal's copy) gets none.
         Returns the number of messages created (0 when another process got there first).
         """
         created = 0
         with self.session.begin() as session:
+            cluster = session.scalar(_cluster_of, {"id": announcement_id})
             for match in matches:
-                message_id = None
-                if match.message is not None:
-                    message_id = self._add_message(session, match.message, now)
-                    created += message_id is not None
-                    if message_id is None:
-                        continue  # expanded before: its delivery exists too
-                session.execute(
+                # the delivery first: when it exists (this cluster was delivered to this
+                # subscription, or another process expanded the event) nothing is rendered
+                delivery = session.scalar(
                     self._insert(AlertDelivery)
                     .values(
                         subscription=match.subscription,
                         announcement_id=announcement_id,
-                        message=message_id,
+                        cluster_id=cluster,
                         created_at=now,
                     )
-                    .on_conflict_do_nothing(index_elements=["subscription", "announcement_id"])
+                    .on_conflict_do_nothing()
+                    .returning(AlertDelivery.id)
+                )
+                if delivery is None or match.message is None:
+                    continue  # a digest's delivery waits for it without a message
+                message_id = self._add_message(session, match.message, now)
+                if message_id is None:  # rendered before, by a run whose answer was lost
+                    message_id = session.scalar(
+                        select(AlertMessage.id).where(AlertMessage.key == match.message.key)
+                    )
+                else:
+                    created += 1
+                session.execute(
+                    update(AlertDelivery)
+                    .where(AlertDelivery.id == delivery)
+                    .values(message=message_id)
+                    .execution_options(synchronize_session=False)
                 )
             session.execute(
                 update(AlertEvent)
@@ -201,83 +212,18 @@ class Alerts(Store):
             logger.info("digest %s: built by another process meanwhile", subscription)
             return None
 
-    # -- messages ----------------------------------------------------------------------
-
-    @retried("read due messages")
-    def due_messages(self, now: datetime, limit: int = 100) -> list[AlertMessage]:
-        stmt = (
-            select(AlertMessage)
-            .where(AlertMessage.status == PENDING, AlertMessage.next_attempt_at <= now)
-            .order_by(AlertMessage.id)
-            .limit(limit)
-        )
-        with self.session() as session:
-            return list(session.scalars(stmt))
-
-    @retried("mark a message sent")
-    def mark_sent(self, message_id: int, now: datetime) -> None:
-        stmt = (
-            update(AlertMessage)
-            .where(AlertMessage.id == message_id)
-            .values(status=SENT, sent_at=now, attempts=AlertMessage.attempts + 1, last_error=None)
-        )
-        with self.session.begin() as session:
-            session.execute(stmt)
-
-    @retried("mark a message failed")
-    def mark_failed(
-        self, message_id: int, error: str, now: datetime, retry_at: datetime | None
-    ) -> None:
-        """Record a failed attempt: retry at ``retry_at``, or give up when it is None."""
-        values: dict[str, Any] = {"attempts": AlertMessage.attempts + 1, "last_error": error}
-        if retry_at is None:
-            values["status"] = FAILED
-        else:
-            values["next_attempt_at"] = retry_at
-        stmt = update(AlertMessage).where(AlertMessage.id == message_id).values(**values)
-        with self.session.begin() as session:
-            session.execute(stmt)
-
-    @retried("read a message")
-    def message(self, message_id: int) -> AlertMessage | None:
-        with self.session() as session:
-            return session.get(AlertMessage, message_id)
-
-    @retried("read messages")
-    def messages(
-        self, statuses: Sequence[str] = (PENDING, FAILED), limit: int = 1000
-    ) -> list[AlertMessage]:
-        stmt = (
-            select(AlertMessage)
-            .where(AlertMessage.status.in_(statuses))
-            .order_by(AlertMessage.id)
-            .limit(limit)
-        )
-        with self.session() as session:
-            return list(session.scalars(stmt))
-
-    @retried("requeue a message")
-    def requeue(self, message_id: int, now: datetime) -> AlertMessage | None:
-        """Queue a message again (failed or sent), with a fresh give-up clock."""
-        stmt = (
-            update(AlertMessage)
-            .where(AlertMessage.id == message_id)
-            .values(status=PENDING, queued_at=now, next_attempt_at=now, last_error=None)
-        )
-        with self.session.begin() as session:
-            session.execute(stmt)
-            return session.get(AlertMessage, message_id)
-
-    @retried("count messages")
-    def count_messages(self) -> dict[str, int]:
-        stmt = select(AlertMessage.status, func.count(AlertMessage.id)).group_by(
-            AlertMessage.status
-        )
-        with self.session() as session:
-            return {status: count for status, count in session.execute(stmt).all()}
-
     @retried("count alert events")
     def unprocessed_events(self) -> int:
         stmt = select(func.count(AlertEvent.id)).where(AlertEvent.processed_at.is_(None))
         with self.session() as session:
             return session.scalar(stmt) or 0
+
+
+# the id of an announcement's cluster: its first copy's (by duplicate_of), else its own
+_first = aliased(Announcement)
+_cluster_of = (
+    select(func.coalesce(_first.id, Announcement.id))
+    .select_from(Announcement)
+    .outerjoin(_first, _first.url == Announcement.duplicate_of)
+    .where(Announcement.id == bindparam("id"))
+)

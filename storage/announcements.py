@@ -81,45 +81,51 @@ class Announcements(DedupeIndex):
     ) -> list[str]:
         """Insert a batch in one transaction; URLs already stored are skipped, not doubled.
 
-        With ``enqueue_alerts`` each new announcement that is not a duplicate gets its alert
-        event (see storage.alerts) in the same transaction: stored means queued for alerts.
+        Copies are decided here too: a record the crawl took for a first copy whose content
+        fingerprint another crawl stored meanwhile becomes a copy of that one
+        (:meth:`_settle_first_copies`). With ``enqueue_alerts`` each new announcement, copy
+        or not, gets its alert event (see storage.alerts) in the same transaction: stored
+        means queued for alerts; delivery sends one per subscription per cluster of copies.
         Returns the URLs that were new.
         """
         if not records:
             return []
         now = utcnow()
         keys = {record["url"]: level_keys(record) for record in records}
+        fingerprints = {record["url"]: record.get("fingerprint") for record in records}
         rows = [
             {"first_seen_at": now, **{k: v for k, v in record.items() if k not in INDEX_FIELDS}}
             for record in records
         ]
-        inserted: list[str] = []
+        new: list[tuple[int, str, str | None]] = []
         added = 0  # keys in the dedupe index
         with self.session.begin() as session:
             # one executemany per run of rows with the same columns, on the table, not the
             # mapped class: the ORM's bulk path costs more than the SQL
             for _, same in itertools.groupby(rows, key=lambda row: row.keys()):
                 for chunk in chunks(list(same), self._insert_chunk):
-                    new = self._insert_new_announcements(session, list(chunk))
-                    inserted.extend(url for _, url, _ in new)
-                    band_rows = [(key, id_) for id_, url, _ in new for key in keys.get(url, ())]
+                    inserted = self._insert_new_announcements(session, list(chunk))
+                    new.extend(inserted)
+                    band_rows = [
+                        (key, id_) for id_, url, _ in inserted for key in keys.get(url, ())
+                    ]
                     if band_rows:
                         self._insert_bands(session, band_rows)
                         added += len(band_rows)
-                    events = [
-                        {"announcement_id": id_, "created_at": now}
-                        for id_, _, duplicate_of in new
-                        if enqueue_alerts and duplicate_of is None
-                    ]
-                    if events:
-                        session.execute(
-                            self._insert(AlertEvent.__table__)
-                            .values(events)
-                            .on_conflict_do_nothing(index_elements=["announcement_id"])
+            firsts = {url: fingerprints[url] for _, url, dup in new if dup is None}
+            self._settle_first_copies(session, {u: f for u, f in firsts.items() if f}, new)
+            if enqueue_alerts and new:
+                for chunk in chunks(new):
+                    session.execute(
+                        self._insert(AlertEvent.__table__)
+                        .values(
+                            [{"announcement_id": id_, "created_at": now} for id_, _, _ in chunk]
                         )
+                        .on_conflict_do_nothing(index_elements=["announcement_id"])
+                    )
             if added:
                 self._settle_band_levels(session, added)
-        return inserted
+        return [url for _, url, _ in new]
 
     def _insert_new_announcements(
         self, session: Any, rows: list[dict[str, Any]]

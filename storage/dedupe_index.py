@@ -12,9 +12,21 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, Select, and_, bindparam, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 
 from storage.base import Store, chunks, one_of
@@ -31,6 +43,9 @@ BAND_LEVEL_CAPS: dict[str, tuple[int | None, ...]] = {
 }
 
 _BAND_LOCK = 0x67766264  # "gvbd": PostgreSQL advisory lock of band level moves
+# PostgreSQL: the advisory lock around deciding which copy is first, held to the commit. One
+# lock, not one per fingerprint: a batch of 500 would take 500 slots of the shared lock table
+_FIRST_COPY_LOCK = 0x67766663  # "gvfc"
 _BAND_LEVEL_SIZE = (
     select(func.count())
     .select_from(AnnouncementBand)
@@ -93,6 +108,7 @@ class _Lookups:
     first_with_fingerprints: Select[str | None, str]
     band_matches: Select[int, int]
     candidates: Select[int, str, str, str | None]
+    copies: Select[str, str | None]
 
 
 @cache
@@ -103,7 +119,19 @@ def _lookups(dialect: str, levels: int) -> _Lookups:
         candidates=select(
             Announcement.id, Announcement.url, Announcement.body, Announcement.duplicate_of
         ).where(one_of(Announcement.id, "ids", Integer, dialect)),
+        copies=select(Announcement.url, Announcement.duplicate_of).where(
+            one_of(Announcement.url, "urls", String, dialect),
+            Announcement.duplicate_of.is_not(None),
+        ),
     )
+
+
+_ANNOUNCEMENTS = cast(Table, Announcement.__table__)
+_RELINK = (
+    update(_ANNOUNCEMENTS)
+    .where(_ANNOUNCEMENTS.c.id == bindparam("b_id"))
+    .values(duplicate_of=bindparam("b_first"))
+)
 
 
 class DedupeIndex(Store):
@@ -176,6 +204,52 @@ class DedupeIndex(Store):
                     rows[row.id] = (row.url, row.body, row.duplicate_of)
         # (a key whose announcement was deleted by hand finds nothing)
         return [[rows[i] for i in top if i in rows] for top in chosen]
+
+    def _settle_first_copies(
+        self, session: Any, firsts: Mapping[str, str], new: Sequence[tuple[int, str, str | None]]
+    ) -> None:
+        """Decide, in the store's transaction, which copy is first. ``firsts`` (url →
+        fingerprint) are this batch's rows the crawl took for first copies; ``new`` is (id,
+        url, duplicate_of) of every row the batch inserted.
+
+        The crawl looked for copies before this transaction, among committed rows only: a
+        crawl of another portal may have stored the same text since. Each such row becomes a
+        copy of that one, and this batch's copies of it follow; a copy pointing at a stored
+        copy points at its first copy. Runs after the transaction's first write: on SQLite it
+        holds the write lock, so nothing commits in between; on PostgreSQL an advisory lock,
+        held to the commit, makes a second store wait here, then see what the first stored.
+        """
+        lookups = self._dedupe_lookups
+        moved: dict[str, str] = {}  # url → the first copy it is a copy of
+        if firsts:
+            keys = list({fingerprint_key(digest) for digest in firsts.values()})
+            if self.dialect == "postgresql":
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _FIRST_COPY_LOCK}
+                )
+            ours = {url for _, url, _ in new}
+            stored: dict[str, str] = {}
+            for chunk in chunks(keys, self.array_chunk):
+                for digest, url in session.execute(
+                    lookups.first_with_fingerprints, {"keys": list(chunk)}
+                ):
+                    if url not in ours:
+                        stored.setdefault(digest, url)
+            moved = {url: stored[digest] for url, digest in firsts.items() if digest in stored}
+        targets = list({dup for _, _, dup in new if dup is not None and dup not in moved})
+        for chunk in chunks(targets, self.array_chunk):
+            for url, first in session.execute(lookups.copies, {"urls": list(chunk)}):
+                moved[url] = first
+        relinked = [
+            {"b_id": id_, "b_first": moved[url] if url in moved else moved[str(dup)]}
+            for id_, url, dup in new
+            if url in moved or (dup is not None and dup in moved)
+        ]
+        if relinked:
+            session.execute(_RELINK, relinked)
+            logger.info(
+                "%d new announcements linked to first copies stored meanwhile", len(relinked)
+            )
 
     @retried("move band keys")
     def move_band_level(self, level: int) -> int:

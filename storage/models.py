@@ -170,8 +170,16 @@ class AlertMessage(Base):
     subject: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
-    attempts: Mapped[int] = mapped_column(default=0)
+    # pending | sending (claimed for one attempt) | sent | failed (given up) | held (a person
+    # decides: see storage.alerts)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)  # counted when claimed, before sending
+    # the sender whose attempt it is while ``sending``, and when another may take it over
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
+    # attempts that may have reached the server without being recorded as sent (the sender
+    # stopped mid-send, or the connection broke after the data went out)
+    interrupted: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]
     queued_at: Mapped[datetime]  # creation, or the last `alerts resend`: gives up from here
     next_attempt_at: Mapped[datetime]
@@ -186,11 +194,16 @@ class AlertDelivery(Base):
     __table_args__ = (
         UniqueConstraint("subscription", "announcement_id", name="uq_alert_deliveries"),
         Index("ix_alert_deliveries_waiting", "subscription", "message"),
+        # one delivery per subscription and duplicate cluster: copies of one meeting on
+        # several portals reach a subscription once, through the first copy it matches
+        Index("uq_alert_deliveries_cluster", "subscription", "cluster_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription: Mapped[str] = mapped_column(String(100))
     announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"))
+    # the id of the cluster's first copy (the announcement's own id when it is one)
+    cluster_id: Mapped[int | None]
     # the email that carries it; None while it waits for its subscription's digest
     message: Mapped[int | None] = mapped_column(ForeignKey("alert_messages.id"))
     created_at: Mapped[datetime]

@@ -44,6 +44,7 @@ FAST = {
     "GOVWATCH_RELOAD_CHECK": "0.5s",
     "GOVWATCH_RETRY_FIRST": "1s",
     "GOVWATCH_RETRY_MAX": "2s",
+    "GOVWATCH_SEND_CLAIM": "2s",
     "GOVWATCH_KILL_GRACE": "2s",
     "GOVWATCH_START_SPREAD": "2s",
 }
@@ -240,7 +241,7 @@ def test_killed_between_storing_and_sending_every_alert_arrives_once(
         first.signal(signal.SIGKILL)
         first.wait()
         assert len(smtp.mailbox.all()) == 1
-        assert repo.count_messages() == {"pending": 3}  # stored, not sent
+        assert repo.count_messages() == {"pending": 2, "sending": 1}  # stored, not sent
 
         smtp.mailbox.hold.clear()
         smtp.mailbox.release.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import (
     Commands,
@@ -14,6 +15,10 @@ from crawler.cli.common import (
     scheduler_settings,
 )
 from crawler.exceptions import GovwatchError
+
+if TYPE_CHECKING:
+    from scheduler.settings import Settings
+    from storage import AlertMessage
 
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
@@ -40,11 +45,22 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def _next_try(message: AlertMessage, settings: Settings) -> str:
+    """When the email is tried next: its due time, or when a sender's claim on it runs out."""
+    from storage import PENDING, SENDING
+
+    if message.status == PENDING:
+        return local_time(message.next_attempt_at, settings)
+    if message.status == SENDING and message.claim_expires_at is not None:
+        return local_time(message.claim_expires_at, settings)
+    return ""
+
+
 def cmd_alerts_pending(args: argparse.Namespace) -> int:
-    """List alert emails not sent yet, and those given up, with their last error."""
+    """List alert emails not sent yet, those held or given up, with their last error."""
     from crawler.tables import format_table
     from scheduler.status import outbox_status
-    from storage import Repository
+    from storage import FAILED, HELD, Repository
 
     settings = scheduler_settings()
     repo = Repository.open(db_url(args))
@@ -56,11 +72,11 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
     rows = [
         (
             m.id,
-            "given up" if m.status == "failed" else m.status,
+            "given up" if m.status == FAILED else m.status,
             ", ".join(m.recipients),
             m.attempts,
             local_time(m.queued_at, settings),
-            local_time(m.next_attempt_at, settings) if m.status == "pending" else "",
+            _next_try(m, settings),
             m.last_error or "",
             m.subject,
         )
@@ -71,6 +87,14 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
         print(format_table(headers, rows, limit=60))
     else:
         print("no alert email is waiting")
+    for m in messages:
+        if m.status == HELD:
+            print(
+                f"email #{m.id} to {', '.join(m.recipients)} is held: its sending was interrupted"
+                f" {m.interrupted} times after the message went out (the sender stopped mid-send,"
+                " or the server went away before answering), so it may have arrived already"
+                f" (Message-ID {m.message_id}); `govwatch alerts resend {m.id}` sends it once more"
+            )
     if outbox.unmatched or outbox.waiting:
         waiting = ", ".join(f"{name}: {n}" for name, n in sorted(outbox.waiting.items()))
         print(
@@ -81,8 +105,8 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_resend(args: argparse.Namespace) -> int:
-    """Queue alert email ID again (a given-up or a sent one); the daemon sends it."""
-    from storage import Repository, utcnow
+    """Queue alert email ID again (a held, given-up or sent one); the daemon sends it."""
+    from storage import SENDING, Repository, utcnow
 
     settings = scheduler_settings()
     repo = Repository.open(db_url(args))
@@ -92,6 +116,8 @@ def cmd_alerts_resend(args: argparse.Namespace) -> int:
         repo.close()
     if message is None:
         raise GovwatchError(f"no alert email #{args.id} (see `govwatch alerts pending`)")
+    if message.status == SENDING:
+        raise GovwatchError(f"email #{message.id} is being sent now, by {message.claimed_by}")
     print(
         f"email #{message.id} to {', '.join(message.recipients)} queued again: "
         f"a running daemon sends it within {settings.send_interval:g}s"

@@ -79,7 +79,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"\n{r.name}: {r.problem}")
     counts = outbox.messages
     print(
-        f"\nalert emails: {counts.get('pending', 0)} pending, {counts.get('failed', 0)} given up, "
+        f"\nalert emails: {counts.get('pending', 0) + counts.get('sending', 0)} pending, "
+        f"{counts.get('held', 0)} held, {counts.get('failed', 0)} given up, "
         f"{counts.get('sent', 0)} sent; {outbox.unmatched} new announcements not matched yet; "
         f"{sum(outbox.waiting.values())} waiting for a digest"
     )

@@ -11,6 +11,7 @@ import ipaddress
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -50,6 +51,7 @@ class Mailbox:
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.hold = threading.Event()  # set: record a message, then do not answer yet
+        self.hold_if: Callable[[Received], bool] | None = None  # which messages (None: all)
         self.holding = threading.Event()  # set while an answer is held
         self.release = threading.Event()
 
@@ -60,6 +62,10 @@ class Mailbox:
     def all(self) -> list[Received]:
         with self.lock:
             return list(self.received)
+
+    def copies(self, message_id: str) -> int:
+        """How many times the message with this Message-ID arrived."""
+        return sum(r.message_id == message_id for r in self.all())
 
     def wait_for(self, count: int, timeout: float) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -78,8 +84,10 @@ class _Handler:
         data = envelope.original_content or envelope.content
         message = message_from_bytes(data, policy=policy.default)
         assert isinstance(message, EmailMessage)
-        self.mailbox.add(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        if self.mailbox.hold.is_set():
+        received = Received(envelope.mail_from, list(envelope.rcpt_tos), message)
+        self.mailbox.add(received)
+        hold_if = self.mailbox.hold_if
+        if self.mailbox.hold.is_set() and (hold_if is None or hold_if(received)):
             self.mailbox.holding.set()
             while not self.mailbox.release.is_set():
                 await asyncio.sleep(0.05)

@@ -31,9 +31,10 @@ from storage.record import (
 )
 from storage.repository import Repository
 from storage.retry import RetrySettings
-from storage.runs import Validators
+from storage.runs import ARTICLE, LIST, Missed, Validators
 
 __all__ = [
+    "ARTICLE",
     "BAND_LEVEL_CAPS",
     "BROKEN",
     "COLUMN_FIELDS",
@@ -42,6 +43,7 @@ __all__ = [
     "EXTRACTED_FIELDS",
     "FAILED",
     "FIELDS",
+    "LIST",
     "MEETING_FIELDS",
     "OK",
     "PENDING",
@@ -58,6 +60,7 @@ __all__ = [
     "Item",
     "LeaseInfo",
     "Match",
+    "Missed",
     "NewMessage",
     "PortalHealth",
     "PortalRow",

@@ -6,6 +6,7 @@ import itertools
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from tests.support.portal import (
     ROOT,
     article_urls,
     crawl,
+    govwatch,
     make_articles,
     portal_entry,
     records,
@@ -138,10 +140,16 @@ def test_crawl_killed_halfway_loses_and_doubles_nothing(
         return None
 
     site.handlers.append(stall_halfway)
+    # the killed crawl keeps the portal's lease until its TTL has passed
     entry = portal_entry(
         "weibin",
         site.url("/xwzx/zwdt/index.html"),
-        settings={"GOVWATCH_BATCH_SIZE": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 2},
+        settings={
+            "GOVWATCH_BATCH_SIZE": 5,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+            "GOVWATCH_LEASE_TTL": "3s",
+            "GOVWATCH_LEASE_HEARTBEAT": "0.5s",
+        },
     )
     portals = write_portals(tmp_path / "portals.yaml", [entry])
     command = [
@@ -169,7 +177,15 @@ def test_crawl_killed_halfway_loses_and_doubles_nothing(
     assert 0 < killed_with <= 25
 
     site.handlers.clear()
-    crawl(portals, db_url)
+    busy = govwatch("crawl", "--portals", str(portals), "--db", db_url)
+    assert (
+        busy.returncode == 4
+        and f"weibin: busy (held by crawl {socket.gethostname()} pid {process.pid} since "
+        in busy.stderr
+    )
+    waited = govwatch("crawl", "--wait", "--portals", str(portals), "--db", db_url)
+    assert waited.returncode == 0, waited.stderr[-3000:]
+    assert "waiting for it to end" in waited.stderr
     urls = stored_urls(db_url)
     assert len(urls) == 60 == len(set(urls))
     assert set(urls) == article_urls(site, STYLE, articles)
@@ -247,6 +263,7 @@ def test_a_batch_the_timer_could_not_write_is_logged_and_makes_the_run_partial(
     assert "portal weibin: writing a batch of 3 announcements (the first " + urls[0] in caplog.text
     assert "a bug in linking" in caplog.text
     assert state.article_failures == 3
+    assert [page.url for page in state.ledger.missed()] == urls
     assert pipeline.pending == []
 
 

@@ -406,3 +406,22 @@ def test_an_unknown_http_client_is_a_clear_error(tmp_path: Path, site: PortalSit
     assert result.returncode != 0
     assert "GOVWATCH_HTTP_CLIENT: one of twisted, aiohttp, not 'curl'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_portal_proxy_carries_every_request(portal, tmp_path: Path, sqlite_url: str):
+    """GOVWATCH_PROXY in a portal's settings: every request goes to the proxy (the mock
+    portal answers absolute-URL requests as a forward proxy would), none to the portal."""
+    site, _, articles = portal
+    with PortalSite() as proxy:
+        proxy.pages = site.pages
+        entry = portal_entry(
+            "weibin", site.url("/xwzx/zwdt/index.html"), settings={"GOVWATCH_PROXY": proxy.base_url}
+        )
+        portals = write_portals(tmp_path / "proxied.yaml", [entry])
+        crawl(portals, sqlite_url)
+        assert site.hits_for() == []
+        assert {h.path for h in proxy.hits_for("http://")} >= {
+            site.url("/xwzx/zwdt/index.html"),
+            site.url("/robots.txt"),
+        }
+    assert set(stored_urls(sqlite_url)) == article_urls(site, STYLE, articles)

@@ -48,6 +48,7 @@ class CrawlConfig:
     lease_ttl: float  # seconds a portal's lease lasts unless renewed (crawler.crawl.lease)
     lease_heartbeat: float  # seconds between renewals
     wait: bool  # wait for another crawl of the portal to end instead of stopping as busy
+    proxy: str | None  # an http(s) proxy for the portal's plain requests
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -65,7 +66,16 @@ class CrawlConfig:
             http_client=_http_client(_get(settings, "GOVWATCH_HTTP_CLIENT")),
             **_lease(settings),
             wait=settings.getbool("GOVWATCH_WAIT"),
+            proxy=_proxy(settings.get("GOVWATCH_PROXY")),
         )
+
+
+def _proxy(value: object) -> str | None:
+    if not value:
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ConfigError(f"GOVWATCH_PROXY: an http:// or https:// URL, not {value!r}")
+    return value
 
 
 def _lease(settings: BaseSettings) -> dict[str, float]:

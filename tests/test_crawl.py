@@ -147,8 +147,8 @@ def test_crawl_killed_halfway_loses_and_doubles_nothing(
         settings={
             "GOVWATCH_BATCH_SIZE": 5,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
-            "GOVWATCH_LEASE_TTL": "3s",
-            "GOVWATCH_LEASE_HEARTBEAT": "0.5s",
+            "GOVWATCH_LEASE_TTL": "20s",
+            "GOVWATCH_LEASE_HEARTBEAT": "1s",
         },
     )
     portals = write_portals(tmp_path / "portals.yaml", [entry])
@@ -403,7 +403,7 @@ def test_an_unknown_http_client_is_a_clear_error(tmp_path: Path, site: PortalSit
         cwd=tmp_path,
         env={**os.environ, "GOVWATCH_HTTP_CLIENT": "curl", "PYTHONPATH": str(ROOT)},
     )
-    assert result.returncode != 0
+    assert result.returncode == 2  # a user error: nothing crawled
     assert "GOVWATCH_HTTP_CLIENT: one of twisted, aiohttp, not 'curl'" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -425,3 +425,27 @@ def test_a_portal_proxy_carries_every_request(portal, tmp_path: Path, sqlite_url
             site.url("/robots.txt"),
         }
     assert set(stored_urls(sqlite_url)) == article_urls(site, STYLE, articles)
+
+
+@pytest.mark.parametrize(
+    ("db", "settings", "message"),
+    [
+        ("nonsense", {}, "--db / GOVWATCH_DB: not a database URL"),
+        (
+            None,
+            {"GOVWATCH_LEASE_TTL": "5s", "GOVWATCH_LEASE_HEARTBEAT": "10s"},
+            "portal weibin: GOVWATCH_LEASE_HEARTBEAT (10s) must be shorter than "
+            "GOVWATCH_LEASE_TTL (5s)",
+        ),
+        (None, {"GOVWATCH_PROXY": "socks5://x"}, "portal weibin: GOVWATCH_PROXY: an http://"),
+    ],
+    ids=["database-url", "lease-settings", "proxy"],
+)
+def test_a_user_error_exits_2_before_any_request(
+    site: PortalSite, tmp_path: Path, sqlite_url: str, db, settings, message
+):
+    entry = portal_entry("weibin", site.url("/"), settings=settings)
+    portals = write_portals(tmp_path / "p.yaml", [entry])
+    result = govwatch("crawl", "--portals", str(portals), "--db", db or sqlite_url)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr and site.hits_for() == []

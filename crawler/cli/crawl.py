@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import Commands, portals_path, scrapy_settings, selected_portals
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings as ScrapySettings
+
+    from crawler.configfiles.portals import Portal
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -21,6 +27,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings = scrapy_settings(
         args, GOVWATCH_FULL=args.full or None, GOVWATCH_WAIT=args.wait or None
     )
+    for portal in portals:  # a setting in error is a user error (2), found before crawling
+        check_settings(settings, portal)
     crawlers = crawl(portals, settings)
     ends: list[str] = []
     # each crawl reports its own run, not the newest in the store (a daemon may crawl too)
@@ -50,6 +58,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print(f"{portal.name}: not run", file=sys.stderr)
     worst = next((end for end in EXIT_CODES if end in ends), None)
     return EXIT_CODES[worst] if worst is not None else 0
+
+
+def check_settings(settings: ScrapySettings, portal: Portal) -> None:
+    """Read the GOVWATCH_* settings as ``portal``'s crawl will; ConfigError names it."""
+    from crawler.crawl.config import CrawlConfig
+    from crawler.exceptions import ConfigError
+
+    own = settings.copy()
+    own.setdict(portal.settings, priority="spider")
+    try:
+        CrawlConfig.from_settings(own)
+    except ConfigError as exc:
+        raise ConfigError(f"portal {portal.name}: {exc}") from None
 
 
 def cmd_portal_list(args: argparse.Namespace) -> int:

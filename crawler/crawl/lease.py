@@ -47,12 +47,16 @@ class PortalLease:
         self._start()
         return None
 
-    async def wait(self) -> None:
-        """Take the lease once its holder lets go, looking every heartbeat."""
+    async def wait(self, stopped: Callable[[], bool]) -> bool:
+        """Take the lease once its holder lets go, looking every heartbeat; False when the
+        crawl was stopped first (Ctrl-C, SIGTERM)."""
         from twisted.internet import reactor  # the one Scrapy installed, not a default
 
-        while self.take() is not None:
+        while not stopped():
+            if self.take() is None:
+                return True
             await maybe_deferred_to_future(task.deferLater(reactor, self.heartbeat))
+        return False
 
     def release(self) -> None:
         if self._beat is not None and self._beat.running:
@@ -72,10 +76,14 @@ class PortalLease:
     def _renew(self) -> None:
         try:
             renewed = self.repo.renew_lease(self.name, self.holder, self.ttl)
+            # it expired while the database was away, say: lost, unless nobody took it
+            retaken = not renewed and self.repo.acquire_lease(self.name, self.holder, self.ttl)
             reason = None if renewed else "another crawl took it, or it expired"
         except StorageError as exc:
-            renewed, reason = False, f"could not renew it: {exc}"
-        if renewed:
+            renewed, retaken, reason = False, False, f"could not renew it: {exc}"
+        if retaken:
+            logger.warning("portal %s: lease %s expired, taken again", self.portal, self.name)
+        if renewed or retaken:
             return
         self.held = False
         assert self._beat is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storage import ARTICLE, LIST, Missed
+from storage import ARTICLE, Missed
 
 UNANSWERED = "not answered before the crawl stopped"
 
@@ -58,7 +58,3 @@ class Ledger:
     @property
     def article_failures(self) -> int:
         return sum(page.kind == ARTICLE for page in self.failures.values())
-
-    @property
-    def list_failures(self) -> int:
-        return sum(page.kind == LIST for page in self.failures.values())

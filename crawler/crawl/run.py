@@ -73,6 +73,7 @@ class CrawlRun:
         self.earlier_missed: list[Missed] = []  # what earlier runs missed
         self.busy: LeaseInfo | None = None  # the lease's holder, when another crawl had it
         self.lease_error: str | None = None
+        self.closed = False  # the spider closed (while waiting for the lease, say)
         self.lease: PortalLease | None = None
         if not self.settings.check_articles:  # `portal check` stores nothing: no lease
             self.lease = PortalLease(
@@ -138,8 +139,8 @@ class CrawlRun:
 
     async def ready(self) -> bool:
         """Whether the run may crawl: its lease taken (waited for, with ``--wait``)."""
-        if self.run_id is None and self.lease is not None and self.status is None:
-            await self.lease.wait()
+        waiting = self.run_id is None and self.lease is not None and self.status is None
+        if waiting and await self.lease.wait(lambda: self.closed):  # type: ignore[union-attr]
             self._begin()
         return self.run_id is not None
 
@@ -265,6 +266,7 @@ class CrawlRun:
     # -- end of the crawl ----------------------------------------------------------
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        self.closed = True
         if self.run_id is None:
             return
         try:
@@ -295,7 +297,8 @@ class CrawlRun:
         self.repo.remember_missed(name, missed)
         articles = {p.url for p in self.earlier_missed if p.kind == ARTICLE}
         forget = self.repo.known_urls(articles) | (articles & ledger.excused)
-        walked = tracked and not self.incremental and not ledger.list_failures
+        # a full walk that missed no list page reached every one from the start pages
+        walked = tracked and not self.incremental and all(p.kind != LIST for p in missed)
         forget |= {
             p.url
             for p in self.earlier_missed
@@ -330,10 +333,10 @@ class CrawlRun:
         else:
             status = FINISHED
         message = self.storage_error or self.lease_error
-        if message is None and not list_read:
+        if message is None and reason != "finished":
+            message = reason  # "blocked", "shutdown", ...
+        elif message is None and not list_read:
             message = "no list page could be read"
-        elif message is None and reason != "finished":
-            message = reason
         self.new_records = int(stats.get_value("govwatch/stored", 0))
         self.repo.finish_run(
             self.run_id,

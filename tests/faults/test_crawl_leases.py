@@ -92,6 +92,8 @@ def test_a_second_crawl_of_a_portal_is_busy_and_names_the_holder(gated, sqlite_u
     assert second.returncode == 4, second.stderr[-3000:]
     assert f"weibin: busy (held by {holder_of(first)} since " in second.stderr
     assert runs(sqlite_url) == [("running", None)]  # the busy crawl recorded nothing
+    status = govwatch("status", "--portals", str(portals), "--db", sqlite_url)
+    assert "running, 0 new (crawling now)" in status.stdout
     events["gate"].set()
     assert first.wait() == 0, first.log()
     assert stored(sqlite_url) == urls and runs(sqlite_url) == [("finished", None)]

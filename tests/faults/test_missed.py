@@ -13,6 +13,7 @@ from storage import Repository
 from tests.support.portal import (
     article_urls,
     crawl,
+    govwatch,
     last_run,
     make_articles,
     portal_entry,
@@ -65,6 +66,8 @@ def test_a_list_page_that_failed_is_fetched_by_the_next_crawl_despite_the_304(po
     assert run is not None and run.status == "partial"
     assert "weibin: partial, 20 new" in result.stderr
     assert missed(db_url) == {site.url(SECOND): ("list", 1, "HTTP 503")}
+    status = govwatch("status", "--portals", str(portals), "--db", db_url)
+    assert "partial, 20 new, 1 missed" in status.stdout
 
     broken.clear()
     site.clear_hits()
@@ -169,3 +172,18 @@ def test_a_list_page_that_lists_nothing_is_no_failure(portal, db_url):
     site.put(FIRST, "<html><head><title>动态</title></head><body><p>暂无信息</p></body></html>")
     result = crawl(portals, db_url)
     assert "no article links" in result.stderr and missed(db_url) == {}
+
+
+def test_a_missed_list_page_gone_for_good_is_forgotten_by_a_full_walk(portal, db_url):
+    site, portals, _, broken = portal
+    broken.add(SECOND)
+    crawl(portals, db_url, expect=3)
+    broken.clear()
+    del site.pages[SECOND]  # the list got shorter: page one links to no page two
+    serve(site, STYLE, make_articles(20))
+    crawl(portals, db_url, expect=3)  # asked for again: 404, still missed
+    assert missed(db_url) == {site.url(SECOND): ("list", 2, "HTTP 404")}
+    crawl(portals, db_url, full=True)  # walked from the start: nothing missed
+    assert missed(db_url) == {}
+    run = last_run(db_url, "weibin")
+    assert run is not None and run.status == "finished"

@@ -42,6 +42,8 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # do nothing for govwatch are off (docs/performance.md)
 DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.OriginGuardMiddleware": 50,
+    # a portal's GOVWATCH_PROXY on every request (before Scrapy's HttpProxyMiddleware, 750)
+    "crawler.crawl.middlewares.PortalProxyMiddleware": 740,
     # OriginGuard refuses everything outside the portal's hosts and ports (stricter)
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # portals are public
@@ -129,4 +131,12 @@ GOVWATCH_WORKERS_AFTER = 100
 # the client for plain http(s) requests: "twisted" (Scrapy's HTTP/1.1 handler) or "aiohttp"
 # (Scrapy's experimental aiohttp handler, faster here); also $GOVWATCH_HTTP_CLIENT
 GOVWATCH_HTTP_CLIENT = "twisted"
+# one crawl per portal at a time (crawler.crawl.lease): a crawl holds the portal's lease,
+# renewing it every heartbeat; a crawl killed without releasing it blocks the portal until
+# the TTL has passed. Seconds, or durations like 2m
+GOVWATCH_LEASE_TTL = 120
+GOVWATCH_LEASE_HEARTBEAT = 20
+# an http(s) proxy URL for plain requests (per portal; the browser does not use it)
+GOVWATCH_PROXY = None
+GOVWATCH_WAIT = False  # set by `govwatch crawl --wait`: wait for another crawl of a portal
 GOVWATCH_CHECK_ARTICLES = 0  # set by `govwatch portal check`: articles to fetch, stored or not

@@ -21,6 +21,10 @@ from storage import Repository, utcnow
 
 logger = logging.getLogger(__name__)
 
+# exit codes of a crawl that recorded its own end, or that another crawl held the portal
+# (docs/reliability.md, "One table of outcomes"); any other code is a failure
+ENDS = {0: "finished", 3: "partial", 4: "busy"}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -31,6 +35,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+    @property
+    def status(self) -> str:
+        """finished, partial, busy (another crawl held the portal: nothing recorded), failed."""
+        return ENDS.get(self.exit_code, "failed") if self.exit_code is not None else "failed"
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
@@ -94,13 +103,13 @@ class CrawlRunner:
         finally:
             with self._lock:
                 self._processes.pop(name, None)
-        if problem is None and code != 0:
+        if problem is None and code not in ENDS:
             stopped = self.stopping.is_set()
             problem = "stopped at daemon shutdown" if stopped else f"crawl exited with code {code}"
         outcome = Outcome(name, code, problem)
         self._record(portal, since, outcome)
-        log = logger.info if outcome.ok else logger.warning
-        log("crawl %s: %s", name, "done" if outcome.ok else problem)
+        log = logger.warning if problem else logger.info
+        log("crawl %s: %s", name, problem or outcome.status)
         return outcome
 
     def _terminate(self, process: subprocess.Popen[bytes]) -> None:

@@ -68,6 +68,11 @@ def portal_status(
             if run is not None
             else "never"
         )
+        missed = len(repo.missed(portal.name))
+        if missed:  # a partial run's, fetched by the next crawl
+            last += f", {missed} missed"
+        if repo.lease_holder(f"portal:{portal.name}") is not None:
+            last += " (crawling now)"  # another `govwatch crawl` of it would be busy
         summary = summaries.get(portal.name)
         rows.append(
             PortalStatus(

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any, ClassVar
 
+import lxml.html
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.configfiles.portals import Portal
-from crawler.crawl.middlewares import OffsiteRefused
 from crawler.crawl.run import CrawlRun
 from crawler.extract import families
 from crawler.extract.links import ListLink
 from crawler.items import AnnouncementItem
 from crawler.rendering.escalation import Rendering
+from storage import ARTICLE, LIST, Missed
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,30 @@ def looks_binary(body: bytes) -> bool:
 
 
 _CONTROL_BYTES = bytes((*range(1, 9), 11, 12, *range(14, 32)))
+
+
+def asked_url(request: Request) -> str:
+    """The URL a request was made for, before any redirect."""
+    link = request.cb_kwargs.get("link")
+    if isinstance(link, ListLink):
+        return link.url
+    return str((request.meta.get("redirect_urls") or [request.url])[0])
+
+
+def unparsable(response: Response) -> str | None:
+    """Why a list page without article links could not be read, if it could not: binary,
+    or past the HTML parser's limits (nested thousands of levels deep, say), which cut the
+    page short. None for a page that was read whole and simply lists nothing."""
+    if not isinstance(response, TextResponse) or looks_binary(response.body):
+        return "not text"
+    # the parser Scrapy's selectors use (parsel: huge_tree), asked what it gave up on
+    parser = lxml.html.HTMLParser(recover=True, huge_tree=True)
+    try:
+        lxml.html.document_fromstring(response.text, parser=parser)
+    except (ValueError, lxml.etree.ParserError) as exc:
+        return f"cannot be parsed: {exc}"
+    limits = [e.message for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    return f"cannot be parsed: {limits[0]}" if limits else None
 
 
 class PortalSpider(scrapy.Spider):
@@ -76,10 +103,19 @@ class PortalSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         self.run = CrawlRun.of(self.crawler)
         self.rendering = Rendering.of(self.crawler)
+        if not await self.run.ready():  # another crawl of this portal holds its lease
+            return
         for url in self.portal.start_urls:
             yield self.list_request(url, page=1)
+        for missed in self.run.retries():  # what earlier runs missed, whatever 304s say
+            if missed.kind == LIST:
+                yield self.list_request(missed.url, page=missed.page or 2)
+            else:
+                date = datetime.fromisoformat(missed.link_date) if missed.link_date else None
+                yield self.article_request(ListLink(missed.url, missed.link_text or "", date))
 
     def list_request(self, url: str, page: int) -> Request:
+        self.run.ledger.ask(Missed(url, LIST, page))
         return Request(
             url,
             callback=self.parse_list,
@@ -94,8 +130,10 @@ class PortalSpider(scrapy.Spider):
         page = response.meta["govwatch_page"]
         stats = self.crawler.stats
         assert stats is not None
+        url = asked_url(response.request) if response.request is not None else response.url
         if response.status == 304:
             stats.inc_value("govwatch/list_not_modified")
+            self.run.ledger.list_read(url)
             return
         links, following = self.list_links(response)
         links = [link for link in links if self.portal.allows(link.url)]
@@ -103,6 +141,13 @@ class PortalSpider(scrapy.Spider):
             # a script builds this list: the same page again, now rendered in the browser
             yield self.list_request(response.url, page).replace(dont_filter=True)
             return
+        why = None if links else unparsable(response)
+        if why is not None:  # a failed page, not an empty one: remembered, fetched again
+            stats.inc_value("govwatch/errors")
+            self.run.list_failed(url, why)
+            logger.error("portal %s: list page %s failed: %s", self.name, response.url, why)
+            return
+        self.run.ledger.list_read(url)
         stats.inc_value("govwatch/list_pages")
         if not links:
             stats.inc_value("govwatch/empty_list_pages")
@@ -114,12 +159,7 @@ class PortalSpider(scrapy.Spider):
         check = self.run.settings.check_articles
         for index, link in enumerate(links):
             if (link.url not in known and not check) or index < check:
-                yield Request(
-                    link.url,
-                    callback=self.parse_article,
-                    errback=self.failed,
-                    cb_kwargs={"link": link},
-                )
+                yield self.article_request(link)
         # newest first: once the oldest link of a page is known, the rest is known ground
         reached_known = bool(links) and links[-1].url in known
         if following and self.run.incremental and reached_known:
@@ -146,12 +186,24 @@ class PortalSpider(scrapy.Spider):
 
     # -- article pages -------------------------------------------------------------
 
+    def article_request(self, link: ListLink) -> Request:
+        date = link.date.isoformat() if link.date else None
+        self.run.ledger.ask(Missed(link.url, ARTICLE, None, link.text or None, date))
+        return Request(
+            link.url,
+            callback=self.parse_article,
+            errback=self.failed,
+            cb_kwargs={"link": link},
+        )
+
     def parse_article(self, response: Response, link: ListLink) -> Iterator[AnnouncementItem]:
         if not isinstance(response, TextResponse) or looks_binary(response.body):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("govwatch/not_text")
+            self.run.ledger.excuse(link.url)
             logger.warning("portal %s: %s is not text, skipped", self.name, response.url)
             return
+        self.run.ledger.answered(link.url)
         yield AnnouncementItem(
             portal=self.name,
             url=link.url,  # the URL the list gave: the one "known" is checked against
@@ -170,8 +222,8 @@ class PortalSpider(scrapy.Spider):
             return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govwatch/errors")
-        self.run.article_failed()
         origin = redirects[0]
+        self.run.article_failed(origin, f"redirect loop via {request.url}")
         logger.error(
             "portal %s: article %s failed: redirect loop via %s", self.name, origin, request.url
         )
@@ -185,12 +237,20 @@ class PortalSpider(scrapy.Spider):
         assert stats is not None
         stats.inc_value("govwatch/errors")
         article = request.callback == self.parse_article
-        if article and status not in GONE and not failure.check(OffsiteRefused):
-            self.run.article_failed()
+        why = f"HTTP {status}" if status else failure.getErrorMessage() or repr(error)
+        # gone, outside the portal or forbidden by robots.txt: nothing to fetch again
+        refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
+        url = asked_url(request)
+        if not article:
+            self.run.list_failed(url, why)
+        elif status in GONE or refused:
+            self.run.ledger.excuse(url)
+        else:
+            self.run.article_failed(url, why)
         logger.error(
             "portal %s: %s %s failed: %s",
             self.name,
             "article" if article else "list page",
             request.url,
-            f"HTTP {status}" if status else failure.getErrorMessage() or repr(error),
+            why,
         )

@@ -32,9 +32,10 @@ from storage.record import (
 )
 from storage.repository import Repository
 from storage.retry import RetrySettings
-from storage.runs import Validators
+from storage.runs import ARTICLE, LIST, Missed, Validators
 
 __all__ = [
+    "ARTICLE",
     "BAND_LEVEL_CAPS",
     "BROKEN",
     "COLUMN_FIELDS",
@@ -45,6 +46,7 @@ __all__ = [
     "FIELDS",
     "HELD",
     "INTERRUPTED_LIMIT",
+    "LIST",
     "MEETING_FIELDS",
     "OK",
     "PENDING",
@@ -63,6 +65,7 @@ __all__ = [
     "Item",
     "LeaseInfo",
     "Match",
+    "Missed",
     "NewMessage",
     "PortalHealth",
     "PortalRow",

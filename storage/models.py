@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: portals, announcements, list-page validators, crawl runs, alerts."""
+"""SQLAlchemy 2 models: portals, announcements, list-page validators, crawl runs and what
+they missed, alerts, leases."""
 
 from __future__ import annotations
 
@@ -233,3 +234,24 @@ class Lease(Base):
     acquired_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class MissedUrl(Base):
+    """A list page or article a crawl could not read: the next crawl of its portal fetches
+    it again, whatever its list pages' 304s say, and forgets it once it is read and stored."""
+
+    __tablename__ = "missed_urls"
+    __table_args__ = (UniqueConstraint("portal", "url", name="uq_missed_urls"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal: Mapped[str] = mapped_column(ForeignKey("portals.name"))
+    url: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(10))  # list | article
+    page: Mapped[int | None]  # a list page's place in its walk (1: a start URL)
+    # what the list showed for an article: its title and date (ISO 8601), hints for extraction
+    link_text: Mapped[str | None] = mapped_column(Text)
+    link_date: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(default=1)  # crawls that missed it
+    last_error: Mapped[str | None] = mapped_column(Text)
+    first_missed_at: Mapped[datetime]
+    last_missed_at: Mapped[datetime]

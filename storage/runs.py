@@ -1,4 +1,5 @@
-"""Crawl runs (how each crawl of a portal went) and its list pages' HTTP validators."""
+"""Crawl runs (how each crawl of a portal went), its list pages' HTTP validators, and the
+list pages and articles a run missed (fetched again by the next crawl)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from storage.base import Store, chunks
 from storage.durations import utcnow
-from storage.models import CrawlRun, ListPage
+from storage.models import CrawlRun, ListPage, MissedUrl
 from storage.retry import retried
 
 
@@ -22,8 +23,75 @@ class Validators:
     last_modified: str | None
 
 
+@dataclass(frozen=True)
+class Missed:
+    """A list page or article a crawl could not read (or parse, or store)."""
+
+    url: str
+    kind: str  # "list" or "article"
+    page: int | None = None  # a list page's place in its walk
+    link_text: str | None = None  # what the list showed for an article
+    link_date: str | None = None  # ISO 8601
+    error: str | None = None
+    attempts: int = 1  # crawls that missed it, this one included
+
+
+LIST, ARTICLE = "list", "article"
+
+
 class Runs(Store):
-    """The crawl_runs and list_pages tables."""
+    """The crawl_runs, list_pages and missed_urls tables."""
+
+    # -- what runs missed ------------------------------------------------------
+
+    @retried("read missed pages")
+    def missed(self, portal: str) -> list[Missed]:
+        """What earlier crawls of ``portal`` missed, the oldest first."""
+        stmt = select(MissedUrl).where(MissedUrl.portal == portal).order_by(MissedUrl.id)
+        with self.session() as session:
+            return [
+                Missed(r.url, r.kind, r.page, r.link_text, r.link_date, r.last_error, r.attempts)
+                for r in session.scalars(stmt)
+            ]
+
+    @retried("remember missed pages")
+    def remember_missed(self, portal: str, pages: Iterable[Missed]) -> None:
+        """Remember ``pages`` for the next crawl; one missed again counts one more attempt."""
+        now = utcnow()
+        with self.session.begin() as session:
+            for page in {p.url: p for p in pages}.values():
+                stmt = self._insert(MissedUrl).values(
+                    portal=portal,
+                    url=page.url,
+                    kind=page.kind,
+                    page=page.page,
+                    link_text=page.link_text,
+                    link_date=page.link_date,
+                    attempts=1,
+                    last_error=page.error,
+                    first_missed_at=now,
+                    last_missed_at=now,
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["portal", "url"],
+                    set_={
+                        "kind": page.kind,
+                        "attempts": MissedUrl.attempts + 1,
+                        "last_error": page.error,
+                        "last_missed_at": now,
+                    },
+                )
+                session.execute(stmt)
+
+    @retried("forget missed pages")
+    def forget_missed(self, portal: str, urls: Iterable[str]) -> None:
+        """Forget the missed ``urls`` of ``portal``: read and stored at last."""
+        wanted = list(dict.fromkeys(urls))
+        with self.session.begin() as session:
+            for chunk in chunks(wanted):
+                session.execute(
+                    delete(MissedUrl).where(MissedUrl.portal == portal, MissedUrl.url.in_(chunk))
+                )
 
     # -- list-page validators --------------------------------------------------
 

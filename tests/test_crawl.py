@@ -6,6 +6,7 @@ import itertools
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from tests.support.portal import (
     ROOT,
     article_urls,
     crawl,
+    govwatch,
     make_articles,
     portal_entry,
     records,
@@ -138,10 +140,16 @@ def test_crawl_killed_halfway_loses_and_doubles_nothing(
         return None
 
     site.handlers.append(stall_halfway)
+    # the killed crawl keeps the portal's lease until its TTL has passed
     entry = portal_entry(
         "weibin",
         site.url("/xwzx/zwdt/index.html"),
-        settings={"GOVWATCH_BATCH_SIZE": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 2},
+        settings={
+            "GOVWATCH_BATCH_SIZE": 5,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+            "GOVWATCH_LEASE_TTL": "20s",
+            "GOVWATCH_LEASE_HEARTBEAT": "1s",
+        },
     )
     portals = write_portals(tmp_path / "portals.yaml", [entry])
     command = [
@@ -169,7 +177,15 @@ def test_crawl_killed_halfway_loses_and_doubles_nothing(
     assert 0 < killed_with <= 25
 
     site.handlers.clear()
-    crawl(portals, db_url)
+    busy = govwatch("crawl", "--portals", str(portals), "--db", db_url)
+    assert (
+        busy.returncode == 4
+        and f"weibin: busy (held by crawl {socket.gethostname()} pid {process.pid} since "
+        in busy.stderr
+    )
+    waited = govwatch("crawl", "--wait", "--portals", str(portals), "--db", db_url)
+    assert waited.returncode == 0, waited.stderr[-3000:]
+    assert "waiting for it to end" in waited.stderr
     urls = stored_urls(db_url)
     assert len(urls) == 60 == len(set(urls))
     assert set(urls) == article_urls(site, STYLE, articles)
@@ -247,6 +263,7 @@ def test_a_batch_the_timer_could_not_write_is_logged_and_makes_the_run_partial(
     assert "portal weibin: writing a batch of 3 announcements (the first " + urls[0] in caplog.text
     assert "a bug in linking" in caplog.text
     assert state.article_failures == 3
+    assert [page.url for page in state.ledger.missed()] == urls
     assert pipeline.pending == []
 
 
@@ -413,6 +430,49 @@ def test_an_unknown_http_client_is_a_clear_error(tmp_path: Path, site: PortalSit
         cwd=tmp_path,
         env={**os.environ, "GOVWATCH_HTTP_CLIENT": "curl", "PYTHONPATH": str(ROOT)},
     )
-    assert result.returncode != 0
+    assert result.returncode == 2  # a user error: nothing crawled
     assert "GOVWATCH_HTTP_CLIENT: one of twisted, aiohttp, not 'curl'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_portal_proxy_carries_every_request(portal, tmp_path: Path, sqlite_url: str):
+    """GOVWATCH_PROXY in a portal's settings: every request goes to the proxy (the mock
+    portal answers absolute-URL requests as a forward proxy would), none to the portal."""
+    site, _, articles = portal
+    with PortalSite() as proxy:
+        proxy.pages = site.pages
+        entry = portal_entry(
+            "weibin", site.url("/xwzx/zwdt/index.html"), settings={"GOVWATCH_PROXY": proxy.base_url}
+        )
+        portals = write_portals(tmp_path / "proxied.yaml", [entry])
+        crawl(portals, sqlite_url)
+        assert site.hits_for() == []
+        assert {h.path for h in proxy.hits_for("http://")} >= {
+            site.url("/xwzx/zwdt/index.html"),
+            site.url("/robots.txt"),
+        }
+    assert set(stored_urls(sqlite_url)) == article_urls(site, STYLE, articles)
+
+
+@pytest.mark.parametrize(
+    ("db", "settings", "message"),
+    [
+        ("nonsense", {}, "--db / GOVWATCH_DB: not a database URL"),
+        (
+            None,
+            {"GOVWATCH_LEASE_TTL": "5s", "GOVWATCH_LEASE_HEARTBEAT": "10s"},
+            "portal weibin: GOVWATCH_LEASE_HEARTBEAT (10s) must be shorter than "
+            "GOVWATCH_LEASE_TTL (5s)",
+        ),
+        (None, {"GOVWATCH_PROXY": "socks5://x"}, "portal weibin: GOVWATCH_PROXY: an http://"),
+    ],
+    ids=["database-url", "lease-settings", "proxy"],
+)
+def test_a_user_error_exits_2_before_any_request(
+    site: PortalSite, tmp_path: Path, sqlite_url: str, db, settings, message
+):
+    entry = portal_entry("weibin", site.url("/"), settings=settings)
+    portals = write_portals(tmp_path / "p.yaml", [entry])
+    result = govwatch("crawl", "--portals", str(portals), "--db", db or sqlite_url)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr and site.hits_for() == []

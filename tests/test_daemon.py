@@ -282,7 +282,13 @@ def test_a_hanging_crawl_is_killed_and_health_mail_goes_out_once_per_change(
                     "stuck",
                     bad.url(LIST),
                     schedule="1m",
-                    settings={"GOVWATCH_CRAWL_TIMEOUT": "10s", "DOWNLOAD_TIMEOUT": 120},
+                    # the crawl killed at its timeout keeps its lease only a few seconds
+                    settings={
+                        "GOVWATCH_CRAWL_TIMEOUT": "10s",
+                        "DOWNLOAD_TIMEOUT": 120,
+                        "GOVWATCH_LEASE_TTL": "3s",
+                        "GOVWATCH_LEASE_HEARTBEAT": "1s",
+                    },
                 ),
             ],
         )

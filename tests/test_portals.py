@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.configfiles.portals import load_portals
 from crawler.exceptions import ConfigError
@@ -141,3 +142,56 @@ def test_sunday_may_be_7_and_intervals_decimal_in_the_portal_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "sunday_7\t\thttp://x.org/\tschedule 0 8 * * 7" in result.stdout
     assert "decimal\t\thttp://x.org/\tschedule 1.5h" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "DOWNLOADER_MIDDLEWARES: {crawler.crawl.middlewares.OriginGuardMiddleware: null}",
+        "ITEM_PIPELINES: {os.system: 1}",
+        "DOWNLOAD_HANDLERS: {file: some.module.Handler}",
+        "EXTENSIONS: {}",
+        "GOVWATCH_DB: sqlite:////tmp/other.db",
+    ],
+)
+def test_settings_outside_the_allowed_list_are_refused(tmp_path, setting):
+    """A portal could switch off the origin guard or load any class by its path."""
+    name = setting.split(":")[0]
+    path = write(
+        tmp_path,
+        f"- name: ok\n  start_urls: [http://x.org/]\n"
+        f"- name: weibin\n  start_urls: [http://x.org/]\n  settings:\n"
+        f"    DOWNLOAD_DELAY: 2\n    {setting}\n",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_portals(path)
+    message = str(error.value)
+    assert message.startswith(
+        f"{path}: entry 2 (weibin), field 'settings': {name} cannot be set per portal (allowed: "
+    )
+    assert "delays: DOWNLOAD_DELAY" in message and "proxy: GOVWATCH_PROXY" in message
+
+
+def test_the_allowed_settings_load_and_a_refused_one_exits_2(tmp_path, site):
+    allowed = {
+        "DOWNLOAD_DELAY": 3,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "DOWNLOAD_TIMEOUT": 60,
+        "RETRY_TIMES": 5,
+        "DOWNLOAD_MAXSIZE": 1048576,
+        "USER_AGENT": "Mozilla/5.0",
+        "ROBOTSTXT_OBEY": False,
+        "GOVWATCH_PROXY": "http://proxy.example.org:3128",
+        "DEFAULT_REQUEST_HEADERS": {"Referer": "http://x.org/"},
+        "COOKIES_ENABLED": False,
+    }
+    entry = {"name": "weibin", "start_urls": ["http://x.org/"], "settings": allowed}
+    (portal,) = load_portals(write(tmp_path, yaml.safe_dump([entry])))
+    assert portal.settings == allowed
+    entry["start_urls"] = [site.url("/")]
+    entry["settings"] = {"SPIDER_MIDDLEWARES": {"x.Y": 1}}
+    path = write(tmp_path, yaml.safe_dump([entry]))
+    result = govwatch("crawl", "--portals", str(path), "--db", f"sqlite:///{tmp_path}/g.db")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "entry 1 (weibin), field 'settings': SPIDER_MIDDLEWARES cannot be set" in result.stderr
+    assert site.hits_for() == []

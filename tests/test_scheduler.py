@@ -403,8 +403,8 @@ def test_a_hanging_crawl_is_killed_at_its_timeout_and_recorded_as_failed(sqlite_
     assert last is not None and last.status == "failed"
     assert last.message == "killed after its timeout of 1s"
 
-    crash = [sys.executable, "-c", "raise SystemExit(3)"]
+    crash = [sys.executable, "-c", "raise SystemExit(5)"]
     outcome = CrawlRunner(repo, Settings(), lambda name: crash).run(P("weibin"))
-    assert outcome.problem == "crawl exited with code 3"
+    assert outcome.problem == "crawl exited with code 5"
     assert [r.status for r in repo.runs("weibin")] == ["failed", "failed"]
     repo.close()

@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.exceptions import ConfigError
+
 if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
 
@@ -27,7 +29,20 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def db_url(args: argparse.Namespace) -> str:
-    return str(args.db or os.environ.get("GOVWATCH_DB") or DEFAULT_DB)
+    """The database URL of --db, GOVWATCH_DB or the default; a malformed one is a user
+    error (exit code 2), not a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = str(args.db or os.environ.get("GOVWATCH_DB") or DEFAULT_DB)
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "--db / GOVWATCH_DB: not a database URL "
+            "(like sqlite:///govwatch.db or postgresql://user@host/dbname)"
+        ) from None
+    return url
 
 
 def portals_path(args: argparse.Namespace) -> Path:

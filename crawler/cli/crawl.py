@@ -4,40 +4,73 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import Commands, portals_path, scrapy_settings, selected_portals
 
+if TYPE_CHECKING:
+    from scrapy.settings import Settings as ScrapySettings
+
+    from crawler.configfiles.portals import Portal
+
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl the named portals (all by default) once."""
+    """Crawl the named portals (all by default) once; exit 0 finished, 3 partial, 1 failed,
+    4 busy (the worst of the portals'), 2 for a user error."""
     from crawler.crawl.process import crawl
-    from crawler.crawl.run import CrawlRun
+    from crawler.crawl.run import BUSY, EXIT_CODES, FAILED, CrawlRun, since
 
     portals = selected_portals(args, args.names)
     if not portals:
         print(f"no portals in {portals_path(args)}", file=sys.stderr)
         return 0
-    crawlers = crawl(portals, scrapy_settings(args, GOVWATCH_FULL=args.full or None))
-    failed = 0
+    settings = scrapy_settings(
+        args, GOVWATCH_FULL=args.full or None, GOVWATCH_WAIT=args.wait or None
+    )
+    for portal in portals:  # a setting in error is a user error (2), found before crawling
+        check_settings(settings, portal)
+    crawlers = crawl(portals, settings)
+    ends: list[str] = []
     # each crawl reports its own run, not the newest in the store (a daemon may crawl too)
     for crawler in crawlers:
         name = crawler.spidercls.name
         run = CrawlRun.started(crawler)
-        if run is None or run.run_id is None:
-            failed += 1
+        if run is not None and run.status == BUSY and run.busy is not None:
+            ends.append(BUSY)
+            holder = run.busy
+            print(
+                f"{name}: busy (held by {holder.holder} since {since(holder.acquired_at)})",
+                file=sys.stderr,
+            )
+        elif run is None or run.run_id is None:
+            ends.append(FAILED)
             print(f"{name}: not started (see the error above)", file=sys.stderr)
         elif run.status is None:
-            failed += 1
+            ends.append(FAILED)
             print(f"{name}: run #{run.run_id} not recorded (see the error above)", file=sys.stderr)
         else:
-            failed += run.status not in ("finished", "partial")
+            ends.append(run.status)
             print(f"{name}: {run.status}, {run.new_records} new", file=sys.stderr)
     begun = {crawler.spidercls.name for crawler in crawlers}
     for portal in portals:
         if portal.name not in begun:  # the crawl was stopped before it came to this one
-            failed += 1
+            ends.append(FAILED)
             print(f"{portal.name}: not run", file=sys.stderr)
-    return 1 if failed else 0
+    worst = next((end for end in EXIT_CODES if end in ends), None)
+    return EXIT_CODES[worst] if worst is not None else 0
+
+
+def check_settings(settings: ScrapySettings, portal: Portal) -> None:
+    """Read the GOVWATCH_* settings as ``portal``'s crawl will; ConfigError names it."""
+    from crawler.crawl.config import CrawlConfig
+    from crawler.exceptions import ConfigError
+
+    own = settings.copy()
+    own.setdict(portal.settings, priority="spider")
+    try:
+        CrawlConfig.from_settings(own)
+    except ConfigError as exc:
+        raise ConfigError(f"portal {portal.name}: {exc}") from None
 
 
 def cmd_portal_list(args: argparse.Namespace) -> int:
@@ -66,6 +99,11 @@ def register(commands: Commands) -> None:
         "--full",
         action="store_true",
         help="walk every list page (stored articles are still not fetched again)",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another crawl of a portal to end, instead of exiting 4 (busy)",
     )
     portal = commands.group("portal", help="inspect portals")
     portal.add("list", cmd_portal_list)

@@ -15,6 +15,46 @@ from crawler.exceptions import ConfigError, UnknownPortal
 
 DEFAULT_SCHEDULE = "30m"
 
+# The settings a portal's `settings:` may set, by what they are for; any other is refused
+# (a portal could otherwise switch off the origin guard or load any class by its path).
+ALLOWED_SETTINGS: dict[str, tuple[str, ...]] = {
+    "delays": (
+        "DOWNLOAD_DELAY",
+        "RANDOMIZE_DOWNLOAD_DELAY",
+        "AUTOTHROTTLE_ENABLED",
+        "AUTOTHROTTLE_START_DELAY",
+        "AUTOTHROTTLE_MAX_DELAY",
+        "AUTOTHROTTLE_TARGET_CONCURRENCY",
+    ),
+    "concurrency": ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN"),
+    "timeouts": (
+        "DOWNLOAD_TIMEOUT",
+        "DNS_TIMEOUT",
+        "GOVWATCH_CRAWL_TIMEOUT",
+        "GOVWATCH_RENDER_TIMEOUT",
+    ),
+    "retries": ("RETRY_ENABLED", "RETRY_TIMES", "RETRY_HTTP_CODES"),
+    "download size": ("DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE"),
+    "user agent": ("USER_AGENT",),
+    "robots.txt": ("ROBOTSTXT_OBEY",),
+    "proxy": ("GOVWATCH_PROXY",),
+    "headers": ("DEFAULT_REQUEST_HEADERS",),
+    "cookies": ("COOKIES_ENABLED",),
+    "crawl": (
+        "GOVWATCH_MAX_LIST_PAGES",
+        "GOVWATCH_BATCH_SIZE",
+        "GOVWATCH_BATCH_SECONDS",
+        "GOVWATCH_HTTP_CLIENT",
+        "GOVWATCH_WORKERS",
+        "GOVWATCH_WORKERS_AFTER",
+        "GOVWATCH_RENDER_CHALLENGE_VISITS",
+        "GOVWATCH_RENDER_ARTICLES",
+        "GOVWATCH_LEASE_TTL",
+        "GOVWATCH_LEASE_HEARTBEAT",
+    ),
+}
+ALLOWED = frozenset(name for names in ALLOWED_SETTINGS.values() for name in names)
+
 
 class Selectors(BaseModel):
     """Per-field CSS or XPath overrides; fields left out are detected."""
@@ -63,6 +103,20 @@ class Portal(BaseModel):
         from scheduler.triggers import check_schedule
 
         return check_schedule(value)
+
+    @field_validator("settings")
+    @classmethod
+    def _settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
+        refused = sorted(name for name in settings if name not in ALLOWED)
+        if refused:
+            allowed = "; ".join(
+                f"{what}: {', '.join(names)}" for what, names in ALLOWED_SETTINGS.items()
+            )
+            raise ValueError(
+                f"{', '.join(refused)} cannot be set per portal (allowed: {allowed}; "
+                "docs/adding-a-portal.md)"
+            )
+        return settings
 
     @field_validator("encoding")
     @classmethod

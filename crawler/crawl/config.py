@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
+from crawler import settings as defaults
 from crawler.exceptions import ConfigError
 from crawler.pipelines.workers import default_workers
+from storage import parse_duration
 
 ENV_OVERRIDABLE = ("GOVWATCH_DB", "GOVWATCH_PORTALS", "GOVWATCH_WORKERS", "GOVWATCH_HTTP_CLIENT")
 
@@ -43,6 +45,10 @@ class CrawlConfig:
     workers: int  # analysis worker processes (crawler.pipelines.workers); 0: in the crawl's process
     workers_after: int  # pages a process analyses itself before it starts the workers
     http_client: str  # a key of HTTP_CLIENTS
+    lease_ttl: float  # seconds a portal's lease lasts unless renewed (crawler.crawl.lease)
+    lease_heartbeat: float  # seconds between renewals
+    wait: bool  # wait for another crawl of the portal to end instead of stopping as busy
+    proxy: str | None  # an http(s) proxy for the portal's plain requests
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -58,7 +64,43 @@ class CrawlConfig:
             workers=_workers(_get(settings, "GOVWATCH_WORKERS")),
             workers_after=max(0, settings.getint("GOVWATCH_WORKERS_AFTER")),
             http_client=_http_client(_get(settings, "GOVWATCH_HTTP_CLIENT")),
+            **_lease(settings),
+            wait=settings.getbool("GOVWATCH_WAIT"),
+            proxy=_proxy(settings.get("GOVWATCH_PROXY")),
         )
+
+
+def _proxy(value: object) -> str | None:
+    if not value:
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ConfigError(f"GOVWATCH_PROXY: an http:// or https:// URL, not {value!r}")
+    return value
+
+
+def _lease(settings: BaseSettings) -> dict[str, float]:
+    ttl = _seconds(settings, "GOVWATCH_LEASE_TTL")
+    heartbeat = _seconds(settings, "GOVWATCH_LEASE_HEARTBEAT")
+    if heartbeat >= ttl:
+        raise ConfigError(
+            f"GOVWATCH_LEASE_HEARTBEAT ({heartbeat:g}s) must be shorter than "
+            f"GOVWATCH_LEASE_TTL ({ttl:g}s): a lease would expire between renewals"
+        )
+    return {"lease_ttl": ttl, "lease_heartbeat": heartbeat}
+
+
+def _seconds(settings: BaseSettings, name: str) -> float:
+    """A duration setting: seconds, or a duration like 30s or 2m."""
+    value = settings.get(name)
+    if value is None:  # settings without govwatch's defaults
+        value = getattr(defaults, name)
+    try:
+        seconds = parse_duration(value).total_seconds()
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise ConfigError(f"{name}: not a duration (seconds, or like 30s or 2m): {value!r}")
+    return seconds
 
 
 def _http_client(value: str) -> str:

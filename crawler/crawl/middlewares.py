@@ -11,8 +11,10 @@ from typing import Any
 from charset_normalizer import from_bytes
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response, TextResponse
+
+from crawler.crawl.config import CrawlConfig
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,24 @@ class OriginGuardMiddleware:
             "portal %s: refused %s: outside the portal's origins", portal.name, request.url
         )
         raise OffsiteRefused(f"outside portal {portal.name}: {request.url}")
+
+
+class PortalProxyMiddleware:
+    """Every request of a portal with GOVWATCH_PROXY through that proxy, robots.txt's too
+    (Scrapy's HttpProxyMiddleware reads the request's ``proxy``)."""
+
+    def __init__(self, proxy: str) -> None:
+        self.proxy = proxy
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PortalProxyMiddleware:
+        proxy = CrawlConfig.from_settings(crawler.settings).proxy
+        if proxy is None:
+            raise NotConfigured("no GOVWATCH_PROXY")
+        return cls(proxy)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        request.meta.setdefault("proxy", self.proxy)
 
 
 class EncodingMiddleware:

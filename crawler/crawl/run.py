@@ -1,14 +1,17 @@
-"""One crawl's run: its row in the store, what it knows of stored articles and list validators.
+"""One crawl's run: its row in the store, its portal's lease, what it knows of stored
+articles and list validators, and what it missed.
 
 A Scrapy extension (``EXTENSIONS``); the spider, pipelines and middlewares find it with
-``CrawlRun.of(crawler)``, i.e. ``crawler.get_extension``. A run that did not finish cleanly
-makes the next crawl of its portal walk every list page, so a crash never hides an article.
+``CrawlRun.of(crawler)``, i.e. ``crawler.get_extension``. What a run missed (a list page or
+an article) is remembered and fetched by the next crawl; a run that died (or whose end could
+not be recorded) makes the next crawl walk every list page, so a crash never hides an article.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -16,8 +19,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crawl.config import CrawlConfig
+from crawler.crawl.lease import PortalLease
+from crawler.crawl.missed import Ledger
 from crawler.extract.links import ListLink
-from storage import Repository, StorageError, Validators
+from storage import ARTICLE, LIST, LeaseInfo, Missed, Repository, StorageError, Validators
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,10 +33,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FINISHED = "finished"  # every list page walked, every article request answered
-PARTIAL = "partial"  # finished, but some article requests failed: walk everything next time
-FAILED = "failed"
+# how a crawl of a portal ends (docs/reliability.md, "One table of outcomes")
+FINISHED = "finished"  # every list page and article read
+PARTIAL = "partial"  # something missed, remembered for the next crawl
+FAILED = "failed"  # no list page could be read, or the crawl died
+BUSY = "busy"  # another crawl holds the portal's lease: nothing recorded
 STORAGE_UNAVAILABLE = "storage_unavailable"  # the close reason when the database failed
+LEASE_LOST = "lease_lost"  # the close reason when the portal's lease could not be renewed
+# the exit code of each end (2 is a user error: config, arguments, database URL); a crawl
+# of several portals exits with the worst of theirs, in this order
+EXIT_CODES = {FAILED: 1, PARTIAL: 3, BUSY: 4, FINISHED: 0}
+# close reasons after which the ledger knows everything the run missed
+TRACKED_ENDS = ("finished", "shutdown", LEASE_LOST)
 # answers that look like a block or a bot challenge, for portal health (scheduler.health)
 BLOCKED_STATUSES = (403, 412, 521)
 
@@ -56,7 +69,20 @@ class CrawlRun:
         self.run_id: int | None = None
         self.status: str | None = None  # once the end of the run is recorded
         self.new_records = 0
-        self.article_failures = 0
+        self.ledger = Ledger()
+        self.earlier_missed: list[Missed] = []  # what earlier runs missed
+        self.busy: LeaseInfo | None = None  # the lease's holder, when another crawl had it
+        self.lease_error: str | None = None
+        self.closed = False  # the spider closed (while waiting for the lease, say)
+        self.lease: PortalLease | None = None
+        if not self.settings.check_articles:  # `portal check` stores nothing: no lease
+            self.lease = PortalLease(
+                self.repo,
+                portal.name,
+                self.settings.lease_ttl,
+                self.settings.lease_heartbeat,
+                self.lease_lost,
+            )
         self.storage_error: str | None = None  # why the database failed us, once it has
         self._validators: dict[str, Validators] = {}
         # list page URL → (its validators, if it sent any; its article links)
@@ -92,14 +118,43 @@ class CrawlRun:
         return run
 
     def open(self) -> None:
-        """Start this portal's run; decide between an incremental and a full walk."""
+        """Take the portal's lease and start its run; when another crawl holds the lease,
+        record nothing (busy), or wait for it in :meth:`ready` (``--wait``)."""
         portal = self.portal
         self.repo.ensure_portal(portal.name, portal.title, portal.region)
+        if self.lease is not None:
+            self.busy = self.lease.take()
+            if self.busy is not None:
+                if not self.settings.wait:
+                    self.status = BUSY
+                logger.info(
+                    "portal %s: %s crawls it (since %s)%s",
+                    portal.name,
+                    self.busy.holder,
+                    since(self.busy.acquired_at),
+                    "; waiting for it to end" if self.settings.wait else "",
+                )
+                return
+        self._begin()
+
+    async def ready(self) -> bool:
+        """Whether the run may crawl: its lease taken (waited for, with ``--wait``)."""
+        waiting = self.run_id is None and self.lease is not None and self.status is None
+        if waiting and await self.lease.wait(lambda: self.closed):  # type: ignore[union-attr]
+            self._begin()
+        return self.run_id is not None
+
+    def _begin(self) -> None:
+        """Record the run; decide between an incremental and a full walk."""
+        portal = self.portal
         last = self.repo.last_run(portal.name)
         # until one crawl got to its end, new records are the portal's back catalogue
         self.baseline = not self.repo.has_completed_run(portal.name)
-        self.incremental = not self.settings.full and last is not None and last.status == FINISHED
-        if last is not None and last.status != FINISHED and not self.settings.full:
+        # after a partial run the missed table says what to fetch again; after a run that
+        # died nobody knows, so every list page is walked
+        ended = last is not None and last.status in (FINISHED, PARTIAL)
+        self.incremental = not self.settings.full and ended
+        if last is not None and not ended and not self.settings.full:
             logger.info(
                 "portal %s: last run #%s ended %s; walking every list page",
                 portal.name,
@@ -109,6 +164,13 @@ class CrawlRun:
         self.run_id = self.repo.start_run(portal.name, full=not self.incremental)
         if self.incremental:
             self._validators = self.repo.validators(portal.start_urls)
+        self.earlier_missed = self.repo.missed(portal.name)
+        if self.earlier_missed:
+            logger.info(
+                "portal %s: fetching again %d list pages and articles earlier crawls missed",
+                portal.name,
+                len(self.earlier_missed),
+            )
 
     @property
     def enqueue_alerts(self) -> bool:
@@ -122,6 +184,16 @@ class CrawlRun:
 
     def known(self, urls: Iterable[str]) -> set[str]:
         return self.repo.known_urls(urls)
+
+    def retries(self) -> list[Missed]:
+        """What earlier runs missed and this one fetches again: every article; list pages
+        on an incremental walk only (a full walk reaches them from the start pages)."""
+        starts = set(self.portal.start_urls)
+        return [
+            page
+            for page in self.earlier_missed
+            if page.kind == ARTICLE or (self.incremental and page.url not in starts)
+        ]
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a list page, on incremental runs only."""
@@ -150,8 +222,24 @@ class CrawlRun:
         url = response.request.url if response.request is not None else response.url
         self.list_pages[url] = (validators, links)
 
-    def article_failed(self, count: int = 1) -> None:
-        self.article_failures += count
+    def article_failed(self, urls: str | Iterable[str], error: str) -> None:
+        """Articles not read or not stored: remembered for the next crawl (a partial run)."""
+        for url in [urls] if isinstance(urls, str) else urls:
+            self.ledger.failed(url, error, ARTICLE)
+
+    def list_failed(self, url: str, error: str) -> None:
+        self.ledger.failed(url, error, LIST)
+
+    @property
+    def article_failures(self) -> int:
+        return self.ledger.article_failures
+
+    def lease_lost(self, reason: str) -> None:
+        """The heartbeat could not renew the lease: another crawl may hold it now; stop."""
+        self.lease_error = reason
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=LEASE_LOST))
 
     def storage_failed(self, error: StorageError) -> None:
         """The database stayed unavailable through its retries: stop this crawl. Its run is
@@ -178,6 +266,7 @@ class CrawlRun:
     # -- end of the crawl ----------------------------------------------------------
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        self.closed = True
         if self.run_id is None:
             return
         try:
@@ -189,6 +278,39 @@ class CrawlRun:
                 self.run_id,
                 exc,
             )
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.lease is None:
+            return
+        try:
+            self.lease.release()
+        except StorageError as exc:  # it expires after its TTL
+            logger.error("portal %s: lease not released: %s", self.portal.name, exc)
+
+    def _settle_missed(self, tracked: bool) -> list[Missed]:
+        """Remember what this run missed, forget what earlier runs missed and this one read
+        and stored; returns what it missed."""
+        ledger, name = self.ledger, self.portal.name
+        missed = ledger.missed() if tracked else []
+        self.repo.remember_missed(name, missed)
+        articles = {p.url for p in self.earlier_missed if p.kind == ARTICLE}
+        forget = self.repo.known_urls(articles) | (articles & ledger.excused)
+        # a full walk that missed no list page reached every one from the start pages
+        walked = tracked and not self.incremental and all(p.kind != LIST for p in missed)
+        forget |= {
+            p.url
+            for p in self.earlier_missed
+            if p.kind == LIST and (p.url in ledger.read_lists or walked)
+        }
+        self.repo.forget_missed(name, forget - {p.url for p in missed})
+        for page in missed:
+            logger.warning(
+                "portal %s: %s %s missed (%s); the next crawl fetches it again",
+                name, page.kind, page.url, page.error,
+            )  # fmt: skip
+        return missed
 
     def _record_end(self, reason: str) -> None:
         assert self.run_id is not None
@@ -201,12 +323,20 @@ class CrawlRun:
             and len(self.repo.known_urls(link.url for link in links)) == len(links)
         }
         self.repo.save_validators(self.portal.name, complete)
-        if reason != "finished" or self.storage_error is not None:
+        tracked = reason in TRACKED_ENDS and self.storage_error is None
+        missed = self._settle_missed(tracked)
+        list_read = bool(self.ledger.read_lists)
+        if not tracked or not list_read:
             status = FAILED
-        elif self.article_failures:
+        elif missed:
             status = PARTIAL
         else:
             status = FINISHED
+        message = self.storage_error or self.lease_error
+        if message is None and reason != "finished":
+            message = reason  # "blocked", "shutdown", ...
+        elif message is None and not list_read:
+            message = "no list page could be read"
         self.new_records = int(stats.get_value("govwatch/stored", 0))
         self.repo.finish_run(
             self.run_id,
@@ -214,7 +344,7 @@ class CrawlRun:
             requests=int(stats.get_value("downloader/request_count", 0)),
             new_records=self.new_records,
             errors=int(stats.get_value("govwatch/errors", 0)),
-            message=self.storage_error or (None if reason == "finished" else reason),
+            message=message,
             list_pages=int(stats.get_value("govwatch/list_pages", 0)),
             empty_list_pages=int(stats.get_value("govwatch/empty_list_pages", 0)),
             not_modified=int(stats.get_value("govwatch/list_not_modified", 0)),
@@ -225,11 +355,17 @@ class CrawlRun:
         )
         self.status = status
         logger.info(
-            "portal %s: run #%s %s: %s new, %s requests, %s errors",
+            "portal %s: run #%s %s: %s new, %s requests, %s errors, %s missed",
             self.portal.name,
             self.run_id,
             status,
             self.new_records,
             stats.get_value("downloader/request_count", 0),
             stats.get_value("govwatch/errors", 0),
+            len(missed),
         )
+
+
+def since(moment: datetime) -> str:
+    """A lease's time for people: UTC, to the second."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

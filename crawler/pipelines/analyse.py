@@ -52,7 +52,7 @@ class AnalysePipeline:
                 done = await self.workers.run(analyse_elsewhere, item, selectors)
             except WorkerDied as exc:
                 # not stored: the run is partial, so the next crawl fetches the page again
-                self.run.article_failed()
+                self.run.article_failed(url, str(exc))
                 raise DropItem(
                     f"portal {item.portal}: {exc} analysing {url}", log_level="ERROR"
                 ) from exc

@@ -53,6 +53,7 @@ class StorePipeline:
             self.timer.schedule(self.batch_seconds - waited)
             return
         count, first = len(self.pending), self.pending[0].url
+        urls = [item.url for item in self.pending]
         try:
             self.flush()
         except Exception:  # from a timer: nothing above it would log it or mark the run
@@ -62,7 +63,8 @@ class StorePipeline:
                 count,
                 first,
             )
-            self.run.article_failed(count)  # a partial run: the next crawl walks again
+            # a partial run: remembered, the next crawl fetches them again
+            self.run.article_failed(urls, "its batch could not be written")
 
     def flush(self) -> None:
         if not self.pending:

@@ -36,6 +36,9 @@ def test_crawl_killed_at_a_batch_write_then_restarted_stores_and_mails_everythin
         tmp_path / "portals.yaml",
         GOVWATCH_BATCH_SIZE=BATCH,
         CONCURRENT_REQUESTS_PER_DOMAIN=1,
+        # the killed crawl holds the portal's lease until its TTL: the restart waits for it
+        GOVWATCH_LEASE_TTL="2s",
+        GOVWATCH_LEASE_HEARTBEAT="0.5s",
     )
     note = tmp_path / "killed-batch.txt"
     killed = run(
@@ -59,7 +62,7 @@ def test_crawl_killed_at_a_batch_write_then_restarted_stores_and_mails_everythin
     run_left = last_run(db_url, "weibin")
     assert run_left is not None and run_left.status == "running"
 
-    restarted = run(crawl_args(portals, db_url))
+    restarted = run([*crawl_args(portals, db_url), "--wait"])
     assert restarted.returncode == 0, restarted.stderr[-3000:]
     after_restart = stored(db_url)
     assert sorted(after_restart.urls) == sorted(urls)  # every record, each once

@@ -62,7 +62,7 @@ def test_one_broken_article_is_logged_and_retried_next_time(bad_portal, sqlite_u
 
     site.handlers.append(handler)
     portals = setup()
-    result = crawl(portals, sqlite_url)
+    result = crawl(portals, sqlite_url, expect=3)
     assert (
         f"portal bad: article {site.url(broken)} failed" in result.stderr
         and logged in result.stderr
@@ -79,7 +79,7 @@ def test_one_broken_article_is_logged_and_retried_next_time(bad_portal, sqlite_u
 def test_list_page_500_fails_the_run_and_stores_nothing_twice(bad_portal, sqlite_url):
     site, _, setup = bad_portal
     site.handlers.append(lambda path, h: (503, {}, b"busy") if path == LIST else None)
-    result = crawl(setup(), sqlite_url)
+    result = crawl(setup(), sqlite_url, expect=1)
     assert f"portal bad: list page {site.url(LIST)} failed: HTTP 503" in result.stderr
     assert stored(sqlite_url) == set()
 
@@ -90,7 +90,7 @@ def test_redirect_loop_is_bounded(bad_portal, sqlite_url):
     site.handlers.append(
         lambda path, h: (302, {"Location": loop[path]}, b"") if path in loop else None
     )
-    result = crawl(setup(), sqlite_url)
+    result = crawl(setup(), sqlite_url, expect=3)
     assert len(stored(sqlite_url)) == 9
     assert site.url(article(2)) in result.stderr
     assert len(site.hits_for("/loop/")) <= 6
@@ -130,7 +130,7 @@ def test_huge_page_is_refused_within_the_size_limit(bad_portal, sqlite_url):
     site, _, setup = bad_portal
     huge = b"<html><body>" + b"<p>" + b"\xe4\xbc\x9a" * (18 * 1024 * 1024) + b"</p></body></html>"
     site.put(article(4), huge)  # ~54 MB
-    result = crawl(setup(DOWNLOAD_MAXSIZE=5 * 1024 * 1024), sqlite_url)
+    result = crawl(setup(DOWNLOAD_MAXSIZE=5 * 1024 * 1024), sqlite_url, expect=3)
     assert site.url(article(4)) in result.stderr
     assert len(stored(sqlite_url)) == 9
 
@@ -211,7 +211,7 @@ def test_a_meta_refresh_is_followed_and_a_refresh_loop_is_bounded(bad_portal, sq
     site.put(article(3), refresh_page("/r/a"))
     site.put("/r/a", refresh_page("/r/b"))
     site.put("/r/b", refresh_page("/r/a"))
-    result = crawl(setup(), sqlite_url)
+    result = crawl(setup(), sqlite_url, expect=3)
     records = {r["url"]: r for r in Repository.open(sqlite_url).export()}
     # stored under the URL its list gave, with the page the refresh led to
     assert records[site.url(article(2))]["title"] == articles[2].title
@@ -253,7 +253,7 @@ def test_the_aiohttp_client_bounds_the_same_faults(bad_portal, sqlite_url):
 
     site.handlers.append(handler)
     portals = setup(GOVWATCH_HTTP_CLIENT="aiohttp", DOWNLOAD_MAXSIZE=5 * 1024 * 1024)
-    result = crawl(portals, sqlite_url)
+    result = crawl(portals, sqlite_url, expect=3)
     for n in (2, 3, 4, 5, 6):
         assert site.url(article(n)) in result.stderr, n
     assert len(stored(sqlite_url)) == 5 and last_run(sqlite_url).status == "partial"

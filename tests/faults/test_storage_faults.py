@@ -53,8 +53,14 @@ def portal(site: PortalSite, tmp_path: Path) -> tuple[list[str], Path]:
     """12 articles, each answering after 0.15 s, stored one per transaction."""
     urls = publish(site, meetings=10, notices=2)
     slow_articles(site, 0.15)
+    # a crawl the database failed cannot release the portal's lease: it expires after 3 s
     portals = portals_file(
-        site, tmp_path / "portals.yaml", GOVWATCH_BATCH_SIZE=1, CONCURRENT_REQUESTS_PER_DOMAIN=1
+        site,
+        tmp_path / "portals.yaml",
+        GOVWATCH_BATCH_SIZE=1,
+        CONCURRENT_REQUESTS_PER_DOMAIN=1,
+        GOVWATCH_LEASE_TTL="3s",
+        GOVWATCH_LEASE_HEARTBEAT="1s",
     )
     return urls, portals
 
@@ -320,6 +326,6 @@ def test_postgresql_down_past_the_retries_stops_clearly_and_loses_nothing(
     assert stored(pg_db).half_written == []
 
     site.handlers.clear()
-    again = run(crawl_args(portals, pg_db))
+    again = run([*crawl_args(portals, pg_db), "--wait"])
     assert again.returncode == 0, again.stderr[-3000:]
     assert_whole(pg_db, urls)

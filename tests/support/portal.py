@@ -92,12 +92,15 @@ def govwatch(*args: str, timeout: float = 180, **kwargs: Any) -> subprocess.Comp
 
 
 def crawl(
-    portals: Path, db: str, *names: str, full: bool = False
+    portals: Path, db: str, *names: str, full: bool = False, expect: int = 0
 ) -> subprocess.CompletedProcess[str]:
+    """``govwatch crawl``, expected to exit ``expect`` (0 finished, 3 partial, 1 failed)."""
     result = govwatch(
         "crawl", *names, "--portals", str(portals), "--db", db, *(["--full"] if full else [])
     )
-    assert result.returncode == 0, f"crawl failed ({result.returncode}):\n{result.stderr[-4000:]}"
+    assert result.returncode == expect, (
+        f"crawl exited {result.returncode}, not {expect}:\n{result.stderr[-4000:]}"
+    )
     return result
 
 

@@ -1,6 +1,8 @@
 """`govwatch run`: schedule every portal, crawl, judge health, send alerts, until stopped.
 
-Crawl and digest jobs live in the database (APScheduler's SQL job store); see :class:`Daemon`.
+Crawl and digest jobs live in the database (APScheduler's SQL job store); one daemon per
+database is active, the holder of the scheduler lease (scheduler/leadership.py); see
+:class:`Daemon`.
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler import jobs
 from scheduler.alerts_file import AlertsConfig
 from scheduler.delivery import Delivery
+from scheduler.exceptions import SchedulerError
 from scheduler.health import HealthMonitor
+from scheduler.leadership import Leadership
+from scheduler.loop import DurableJobStore, DurableScheduler
 from scheduler.mailer import FakeMailer, Mailer, SmtpMailer
 from scheduler.portal import PortalSpec
 from scheduler.runner import CrawlRunner
+from scheduler.sender import Sender
 from scheduler.settings import Settings
 from scheduler.triggers import crawl_trigger, digest_trigger, restart_time
 from storage import Repository, StorageError, utcnow
@@ -58,10 +62,11 @@ def make_mailer(alerts: AlertsConfig, settings: Settings, env: Mapping[str, str]
     return SmtpMailer.from_env(alerts.smtp, env)
 
 
-def make_scheduler(repo: Repository, settings: Settings) -> BackgroundScheduler:
-    return BackgroundScheduler(
+def make_scheduler(repo: Repository, settings: Settings) -> DurableScheduler:
+    return DurableScheduler(
+        repo.retry,
         jobstores={
-            STORED: SQLAlchemyJobStore(engine=repo.engine, tablename=JOBS_TABLE),
+            STORED: DurableJobStore(repo.engine, JOBS_TABLE),
             MEMORY: MemoryJobStore(),
         },
         executors={
@@ -81,10 +86,15 @@ class Daemon:
     """APScheduler 3 in a background thread; jobs in the same database survive restarts.
 
     ``coalesce``, ``max_instances=1`` and a misfire grace time apply to every job. The main
-    thread only waits for signals: SIGHUP, or a changed portals.yaml or alerts.yaml, reloads
-    (a malformed file is logged and the last good configuration kept); SIGTERM and SIGINT
-    stop new crawls, stop running ones and leave the outbox consistent (each of its steps is
-    a transaction). One daemon per database: a second one is refused.
+    thread waits for signals and watches: SIGHUP, or a changed portals.yaml or alerts.yaml,
+    reloads (a malformed file is logged and the last good configuration kept); SIGTERM and
+    SIGINT stop new crawls, stop running ones and leave the outbox consistent (each of its
+    steps is a transaction); a thread of its own that died (the scheduler's loop, the lease
+    heartbeat) stops the daemon with exit code 1, for its supervisor to start it again.
+
+    One daemon per database is active: it holds the scheduler lease. A second one waits and
+    takes over when the first stops renewing it; a daemon that loses the lease neither
+    crawls nor sends (``halt`` is set) until it takes it again.
     """
 
     def __init__(
@@ -107,14 +117,19 @@ class Daemon:
         self.clock = clock
         self.runner = CrawlRunner(repo, settings, crawl_command, clock, self.env)
         self.stopping = threading.Event()
+        # set while the daemon must not crawl or send: stopping, or without the lease
+        self.halt = threading.Event()
+        self.leadership = Leadership(repo, settings, self.stopping)
+        self.leadership.on_lost = self._lease_lost
+        self.leadership.on_taken = self._lease_taken
         self._wake = threading.Event()
         self._reload_requested = False
-        self._deliver_lock = threading.Lock()
-        self._deliver_again = threading.Event()
+        self._resync = False  # the lease was taken again: sync the jobs, then resume
         self.config = Config({}, AlertsConfig(), None)
-        self.delivery = Delivery(repo, settings, self.config.alerts, None, clock, self.stopping)
+        self.delivery = Delivery(repo, settings, self.config.alerts, None, clock, self.halt)
         self.health = HealthMonitor(repo, settings, self.config.alerts, clock)
         self.scheduler = make_scheduler(repo, settings)
+        self.sender = Sender(self.scheduler, MEMORY, lambda: self.delivery, self.halt, repo.retry)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -133,13 +148,15 @@ class Daemon:
         return Config(portals, alerts, make_mailer(alerts, self.settings, self.env))
 
     def apply(self, config: Config, startup: bool = False) -> None:
-        """Make ``config`` current: swap the delivery and health monitor, sync the jobs."""
+        """Make ``config`` current: swap the delivery and health monitor, sync the jobs
+        (without the lease, when it is taken again: the jobs are the active daemon's)."""
         self.config = config
         self.delivery = Delivery(
-            self.repo, self.settings, config.alerts, config.mailer, self.clock, self.stopping
+            self.repo, self.settings, config.alerts, config.mailer, self.clock, self.halt
         )
         self.health = HealthMonitor(self.repo, self.settings, config.alerts, self.clock)
-        self.sync_jobs(startup)
+        if not self.halt.is_set():
+            self.sync_jobs(startup)
 
     def reload(self) -> bool:
         """Load the configuration again; on any error keep the last good one."""
@@ -148,7 +165,12 @@ class Daemon:
         except Exception as exc:  # a config loader's error, whatever its type: log, carry on
             logger.error("%s; keeping the last good configuration", exc)
             return False
-        self.apply(config)
+        try:
+            self.apply(config)
+        except (StorageError, SchedulerError) as exc:
+            logger.error("configuration not applied: %s; trying again shortly", exc)
+            self._reload_requested = True
+            return False
         logger.info(
             "configuration reloaded: %d portals, %d subscriptions",
             len(config.portals),
@@ -230,10 +252,13 @@ class Daemon:
     def crawl(self, name: str) -> None:
         """A crawl job: run the crawl, judge the portal's health, wake the sender."""
         portal = self.config.portals.get(name)
-        if portal is None or self.stopping.is_set():
+        if portal is None or self.halt.is_set():
             return
-        self.runner.run(portal)
-        if self.stopping.is_set():
+        try:
+            self.runner.run(portal)
+        except StorageError as exc:  # the run's end not recorded: the next crawl walks all
+            logger.error("crawl %s: %s", name, exc)
+        if self.halt.is_set():
             return
         try:
             self.health.check(name)
@@ -243,30 +268,23 @@ class Daemon:
 
     def digest(self, name: str) -> None:
         """A digest job: match what is new, then collect it into the digest email."""
-        if self.stopping.is_set():
+        if self.halt.is_set():
             return
-        with self._deliver_lock:
-            self.delivery.expand()
-            self.delivery.build_digest(name)
+        try:
+            with self.sender.lock:
+                self.delivery.expand()
+                self.delivery.build_digest(name)
+        except StorageError as exc:  # what it would hold waits for the next digest
+            logger.error("digest %s: not built: %s", name, exc)
         self.request_delivery()
 
     def request_delivery(self) -> None:
         """Have the sender run now, in its own thread (never in a crawl's)."""
-        if not self.stopping.is_set():
-            self.scheduler.add_job(self.deliver, jobstore=MEMORY, name="send (after a crawl)")
+        self.sender.request()
 
     def deliver(self) -> None:
-        """The sender: expand events and send due emails; a call while one runs makes that
-        one go round again, so no request is lost and no two senders overlap."""
-        self._deliver_again.set()
-        while self._deliver_again.is_set() and not self.stopping.is_set():
-            if not self._deliver_lock.acquire(blocking=False):
-                return
-            try:
-                self._deliver_again.clear()
-                self.delivery.run()
-            finally:
-                self._deliver_lock.release()
+        """One sender run (see :class:`Sender`)."""
+        self.sender.run()
 
     def _job_missed(self, event: JobExecutionEvent) -> None:
         # errors are logged by APScheduler with their traceback; the job runs again next time
@@ -285,38 +303,61 @@ class Daemon:
             if self.stopping.is_set():
                 logger.warning("stopping already; waiting for running crawls to end")
             self.stopping.set()
+            self.halt.set()
+        self._wake.set()
+
+    def _lease_lost(self, _why: str) -> None:
+        self.halt.set()
+        self.scheduler.pause()  # no job of the shared store runs here meanwhile
+
+    def _lease_taken(self) -> None:
+        self._resync = True
         self._wake.set()
 
     def run(self) -> int:
-        """Run until SIGTERM or SIGINT; returns the exit code."""
-        with self.repo.daemon_lock():
-            config = self.load()  # no last good configuration yet: errors end the command
-            previous = {
-                sig: signal.signal(sig, self._signal)
-                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-            }
-            jobs.attach(self)
-            try:
-                self._serve(config)
-            finally:
-                jobs.attach(None)
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
-        return 0
+        """Run until SIGTERM or SIGINT; returns the exit code (1: a thread of its own died)."""
+        config = self.load()  # no last good configuration yet: errors end the command
+        previous = {
+            sig: signal.signal(sig, self._signal)
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        }
+        jobs.attach(self)
+        self.halt.set()
+        try:
+            if not self.leadership.take():
+                logger.info("stopped before this daemon became the active one")
+                return 0
+            if self.leadership.waited:  # the files may have changed while it waited
+                config = self._reread(config)
+            self.halt.clear()
+            return self._serve(config)
+        finally:
+            self.leadership.release()
+            jobs.attach(None)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
-    def _serve(self, config: Config) -> None:
+    def _reread(self, config: Config) -> Config:
+        try:
+            return self.load()
+        except Exception as exc:  # a config loader's error, whatever its type: log, carry on
+            logger.error("%s; keeping the configuration read at start", exc)
+            return config
+
+    def _serve(self, config: Config) -> int:
         self.scheduler.add_listener(self._job_missed, EVENT_JOB_MISSED)
         self.scheduler.start(paused=True)
         try:
+            self.leadership.start()  # renewing already while the jobs are synced
             self._start(config)
-            self._watch()
+            return self._watch()
         finally:
             self.shutdown()
 
     def _start(self, config: Config) -> None:
         self.apply(config, startup=True)
         self.scheduler.add_job(
-            self.deliver,
+            self.sender.run,
             "interval",
             seconds=self.settings.send_interval,
             id="send",
@@ -324,7 +365,8 @@ class Daemon:
             jobstore=MEMORY,
             next_run_time=self.clock(),
         )
-        self.scheduler.resume()
+        if not self.halt.is_set():  # else resumed when the lease is taken again
+            self.scheduler.resume()
         mail = config.mailer.describe() if config.mailer else "nowhere (no smtp in alerts.yaml)"
         logger.info(
             "govwatch daemon started: %d portals, %d subscriptions, mail via %s",
@@ -333,14 +375,27 @@ class Daemon:
             mail,
         )
 
-    def _watch(self) -> None:
-        """Until stopped: reload on SIGHUP or when a configuration file changes."""
+    def _watch(self) -> int:
+        """Until stopped: keep watch over the threads and the lease; reload on SIGHUP or when
+        a configuration file changes. Returns the exit code."""
         stamps = self._stamps()
+        tick = min(self.settings.reload_check, self.settings.scheduler_lease_heartbeat)
         while not self.stopping.is_set():
-            self._wake.wait(self.settings.reload_check)
+            self._wake.wait(tick)
             self._wake.clear()
             if self.stopping.is_set():
                 break
+            dead = self._dead_threads()
+            if dead:
+                logger.critical(
+                    "the %s thread has died (its error is above); stopping with exit code 1 "
+                    "for the supervisor to start govwatch again",
+                    " and ".join(dead),
+                )
+                return 1
+            self.leadership.check()
+            if self._resync:
+                self._resume()
             current = self._stamps()
             if self._reload_requested or current != stamps:
                 why = "SIGHUP" if self._reload_requested else "a configuration file changed"
@@ -348,10 +403,34 @@ class Daemon:
                 self._reload_requested = False
                 stamps = current
                 self.reload()
+        return 0
+
+    def _dead_threads(self) -> list[str]:
+        """The daemon's own threads that have died: a stalled daemon would look alive."""
+        threads = {
+            "scheduler": self.scheduler.thread_alive(),
+            "lease heartbeat": self.leadership.thread_alive(),
+        }
+        return [name for name, alive in threads.items() if not alive]
+
+    def _resume(self) -> None:
+        """The lease taken again: the jobs to this configuration (another daemon may have
+        changed them meanwhile), then crawls and emails."""
+        if not self.leadership.holds():
+            return
+        try:
+            self.sync_jobs(startup=True)
+        except (StorageError, SchedulerError) as exc:
+            logger.error("jobs not synced after taking the lease again: %s; trying again", exc)
+            return
+        self._resync = False
+        self.halt.clear()
+        self.scheduler.resume()
 
     def shutdown(self) -> None:
         logger.info("stopping: no new crawls; running crawls are stopped")
         self.stopping.set()
+        self.halt.set()
         self.scheduler.pause()
         self.runner.stop_all()
         self.scheduler.shutdown(wait=True)

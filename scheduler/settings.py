@@ -31,6 +31,12 @@ class Settings:
     jitter: float = 120.0  # random delay of each crawl, at most this and a tenth of its interval
     start_spread: float = 300.0  # overdue crawls after a restart are spread over this
     reload_check: float = 5.0  # how often portals.yaml and alerts.yaml are checked for changes
+    scheduler_lease_ttl: float = (
+        45.0  # the scheduler lease: a daemon that stops renewing it loses it
+    )
+    scheduler_lease_heartbeat: float = (
+        10.0  # how often the daemon renews it (a waiting one tries to take it)
+    )
     health_failures: int = 3  # bad runs in a row before a portal counts as broken
     timezone: str = "Asia/Shanghai"  # of cron schedules and digest_at times
     time_scale: float = 1.0  # tests and demos: every interval schedule is multiplied by this
@@ -49,7 +55,14 @@ class Settings:
                 values[item.name] = _convert(item.name, item.default, raw)
             except ValueError as exc:
                 raise SettingsError(f"{variable}={raw!r}: {exc}") from None
-        return cls(**values)
+        settings = cls(**values)
+        if settings.scheduler_lease_heartbeat * 2 > settings.scheduler_lease_ttl:
+            # a renewal may fail once and the lease still be held until the next
+            raise SettingsError(
+                f"GOVWATCH_SCHEDULER_LEASE_HEARTBEAT ({settings.scheduler_lease_heartbeat:g}s) must be at most half "
+                f"of GOVWATCH_SCHEDULER_LEASE_TTL ({settings.scheduler_lease_ttl:g}s)"
+            )
+        return settings
 
     @property
     def zone(self) -> ZoneInfo:

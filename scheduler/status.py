@@ -11,8 +11,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect
 
 from scheduler.daemon import JOBS_TABLE
+from scheduler.leadership import SCHEDULER
 from scheduler.portal import PortalSpec
-from storage import BROKEN, Repository
+from storage import BROKEN, LeaseInfo, Repository, utcnow
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,16 @@ def portal_status(
 
 def outbox_status(repo: Repository) -> OutboxStatus:
     return OutboxStatus(repo.unprocessed_events(), repo.waiting(), repo.count_messages())
+
+
+def scheduler_status(repo: Repository, zone: ZoneInfo) -> str:
+    """Which daemon is active and when its scheduler last renewed its lease (its heartbeat,
+    sent while its threads run and the database takes writes)."""
+    lease: LeaseInfo | None = next((x for x in repo.leases(SCHEDULER) if x.name == SCHEDULER), None)
+    if lease is None:
+        return "scheduler: no daemon has run on this database"
+    seen = lease.heartbeat_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    if lease.live(utcnow()):
+        since = local(lease.acquired_at, zone)
+        return f"scheduler: {lease.holder}, active since {since}, last ran {seen}"
+    return f"scheduler: no daemon is running; the last, {lease.holder}, last ran {seen}"

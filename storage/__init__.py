@@ -9,7 +9,6 @@ from storage.durations import is_duration, parse_duration, utcnow
 from storage.exceptions import StorageError, StorageUnavailable
 from storage.health import BROKEN, OK, PortalSummary
 from storage.leases import LeaseInfo, holder_name
-from storage.lock import DaemonRunning
 from storage.models import (
     AlertDelivery,
     AlertEvent,
@@ -61,7 +60,6 @@ __all__ = [
     "Announcement",
     "AnnouncementBand",
     "CrawlRun",
-    "DaemonRunning",
     "Item",
     "LeaseInfo",
     "Match",

@@ -22,6 +22,7 @@ VERSION_TABLE = "alembic_version"  # Alembic's default; migrations/env.py keeps 
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds; GOVWATCH_DB_BUSY_TIMEOUT (storage.retry.RetrySettings)
 WAL_AUTOCHECKPOINT_PAGES = 10_000  # ten times SQLite's default of 1,000 pages
 CACHE_KIB = 32 * 1024  # SQLite's page cache per connection, 16 times its default
+MIGRATION_LOCK = "hashtext('govwatch migrate')"  # PostgreSQL: the advisory lock's key
 PG_CONNECT_TIMEOUT = 10  # seconds; an unreachable server fails one attempt, not forever
 
 
@@ -94,8 +95,11 @@ def current_revisions(connection: Connection) -> frozenset[str] | None:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Run Alembic's upgrade of ``engine``'s schema to ``revision``.
+    """Run Alembic's upgrade of ``engine``'s schema to ``revision``, one process at a time.
 
+    The upgrade is one transaction that first takes the database's write lock (SQLite's
+    BEGIN IMMEDIATE; a transaction-level advisory lock on PostgreSQL, freed with the
+    transaction): a second process opening a new database waits, then finds it migrated.
     SQLite's foreign keys are off meanwhile: a batch migration copies a table and drops the
     old one, which rows referencing it would refuse (the pragma works outside a transaction)."""
     from alembic import command
@@ -110,6 +114,12 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
             connection.commit()
         try:
             with connection.begin():
+                if sqlite:
+                    # pysqlite would begin only at the first INSERT, and DDL before it would
+                    # run unlocked, each statement its own transaction
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         finally:

@@ -5,146 +5,50 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
-import subprocess
+import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, text
 
 from crawler.cli import main
 from crawler.demo.server import PortalSite
-from crawler.demo.site import SiteArticle, SiteStyle
-from storage import Announcement, CrawlRun, Repository
+from crawler.demo.site import SiteArticle
+from scheduler.alerts_file import AlertsConfig
+from scheduler.daemon import JOBS_TABLE, STORED, make_scheduler
+from scheduler.daemon import Daemon as DaemonInProcess
+from scheduler.exceptions import SettingsError
+from scheduler.leadership import SCHEDULER, Leadership
+from scheduler.settings import Settings
+from storage import Repository, RetrySettings, utcnow
+from storage.models import Lease
+from tests.faults.support import wait_until as poll
+from tests.support import daemon as support
 from tests.support.alerts import (
     meeting,
     notice,
     root_logging,  # noqa: F401  (a fixture)
     write_alerts,
 )
-from tests.support.portal import ROOT, portal_entry, serve, write_portals
+from tests.support.daemon import INTERVAL, LIST, Daemon, publish, runs, settled, stored, wait_until
+from tests.support.portal import portal_entry, write_portals
 from tests.support.smtp import SmtpServer
+from tests.test_scheduler import P
 
 pytestmark = pytest.mark.usefixtures("root_logging")
+daemons, smtp = support.daemons, support.smtp  # fixtures
 
-# GOVWATCH_TIME_SCALE shortens interval schedules only (docs/running.md): crawl processes,
-# SMTP and everything else run at their own speed
-SCALE = 0.1
-INTERVAL = 60 * SCALE  # a "1m" schedule, on the fast clock
-FAST = {
-    "GOVWATCH_TIME_SCALE": str(SCALE),
-    "GOVWATCH_SEND_INTERVAL": "1s",
-    "GOVWATCH_RELOAD_CHECK": "0.5s",
-    "GOVWATCH_RETRY_FIRST": "1s",
-    "GOVWATCH_RETRY_MAX": "2s",
-    "GOVWATCH_SEND_CLAIM": "2s",
-    "GOVWATCH_KILL_GRACE": "2s",
-    "GOVWATCH_START_SPREAD": "2s",
-}
-STYLE = SiteStyle(per_page=20)
 SUBJECT = re.compile(r"^\[govwatch\] 渭滨区人民政府 · [^·]*第(\d+)次[^·]*常务会议 · 2023-02-2\d$")
-LIST = "/xwzx/zwdt/index.html"
-
-
-class Daemon:
-    """A `govwatch run` process; its log goes to a file, read on failure."""
-
-    def __init__(self, tmp_path: Path, portals: Path, alerts: Path, db: str, **env: str) -> None:
-        self.command = [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "run",
-            "--portals",
-            str(portals),
-            "--alerts",
-            str(alerts),
-            "--db",
-            db,
-        ]
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **FAST, **env}
-        self.env.pop("GOVWATCH_SMTP_PASSWORD", None)
-        self.log_path = tmp_path / "daemon.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Daemon:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-        return self
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def signal(self, sig: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(sig)
-
-    def wait(self, timeout: float = 60) -> int:
-        assert self.process is not None
-        return self.process.wait(timeout=timeout)
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.alive():
-            self.signal(signal.SIGTERM)
-            try:
-                self.wait(60)
-            except subprocess.TimeoutExpired:
-                self.signal(signal.SIGKILL)
-                self.wait()
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[Daemon]]:
-    """Daemons a test starts; any still running at its end are stopped."""
-    started: list[Daemon] = []
-    yield started
-    for daemon in started:
-        daemon.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str, daemon: Daemon) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        assert daemon.alive(), f"the daemon died while waiting for {what}:\n{daemon.log()[-4000:]}"
-        time.sleep(0.2)
-    raise AssertionError(f"no {what} within {timeout}s; daemon log:\n{daemon.log()[-4000:]}")
-
-
-def runs(repo: Repository, portal: str, status: str | None = None) -> list[CrawlRun]:
-    return [r for r in repo.runs(portal, limit=100) if status is None or r.status == status]
-
-
-def stored(repo: Repository, url: str) -> Announcement | None:
-    with repo.session() as session:
-        return session.scalar(select(Announcement).where(Announcement.url == url))
-
-
-def settled(repo: Repository) -> bool:
-    """Every stored announcement matched and every email sent."""
-    return repo.unprocessed_events() == 0 and not repo.messages()
 
 
 def meeting_number(subject: str) -> int:
@@ -153,10 +57,6 @@ def meeting_number(subject: str) -> int:
     match = SUBJECT.match(subject)
     assert match, subject
     return int(match[1])
-
-
-def publish(site: PortalSite, articles: list[SiteArticle]) -> None:
-    serve(site, STYLE, articles)
 
 
 def test_a_new_meeting_arrives_within_the_interval_plus_30s_and_nothing_else_does(
@@ -228,7 +128,9 @@ def test_killed_between_storing_and_sending_every_alert_arrives_once(
         alerts = write_alerts(
             tmp_path / "alerts.yaml", smtp.smtp_config(), [{"name": "desk", "to": "a@example.org"}]
         )
-        first = Daemon(tmp_path, portals, alerts, sqlite_url).start()
+        # the second daemon takes over once the first's lease has gone unrenewed for 4 s
+        lease = {"GOVWATCH_SCHEDULER_LEASE_TTL": "4s", "GOVWATCH_SCHEDULER_LEASE_HEARTBEAT": "1s"}
+        first = Daemon(tmp_path, portals, alerts, sqlite_url, **lease).start()
         daemons.append(first)
         repo = Repository.open(sqlite_url)
         wait_until(lambda: runs(repo, "weibin", "finished"), 60, "the baseline", first)
@@ -245,9 +147,9 @@ def test_killed_between_storing_and_sending_every_alert_arrives_once(
 
         smtp.mailbox.hold.clear()
         smtp.mailbox.release.set()
-        second = Daemon(tmp_path, portals, alerts, sqlite_url).start()
+        second = Daemon(tmp_path, portals, alerts, sqlite_url, **lease).start()
         daemons.append(second)
-        wait_until(lambda: repo.count_messages() == {"sent": 3}, 30, "three emails", second)
+        wait_until(lambda: repo.count_messages() == {"sent": 3}, 40, "three emails", second)
         received = smtp.mailbox.all()
         ids = [r.message_id for r in received]
         assert len(set(ids)) == 3 and len(ids) <= 4  # at most one repeat...
@@ -319,6 +221,9 @@ def test_a_hanging_crawl_is_killed_and_health_mail_goes_out_once_per_change(
         assert main(["status", "--portals", str(portals), "--db", sqlite_url]) == 0
         status = capsys.readouterr().out
         assert "stuck: failing since" in status and "killed after its timeout of 10s" in status
+        assert re.search(
+            r"^scheduler: daemon \S+ pid \d+, active since .+, last ran 20", status, re.M
+        )
         assert to_admin() == ["[govwatch] portal stuck is failing"]
 
         answer.set()
@@ -333,6 +238,9 @@ def test_a_hanging_crawl_is_killed_and_health_mail_goes_out_once_per_change(
         daemon.signal(signal.SIGTERM)
         assert daemon.wait() == 0
         assert not [r for r in repo.runs(limit=100) if r.status == "running"]
+        assert main(["status", "--portals", str(portals), "--db", sqlite_url]) == 0
+        stopped = r"^scheduler: no daemon is running; the last, daemon \S+ pid \d+, last ran 20"
+        assert re.search(stopped, capsys.readouterr().out, re.M)
         repo.close()
     finally:
         answer.set()
@@ -385,3 +293,218 @@ def test_reload_on_change_keeps_the_last_good_config_and_sigterm_stops_cleanly(
         released.set()
         one.stop()
         two.stop()
+
+
+# -- in one process: the lease, the watchdog, the job store's failures ----------------------
+
+LEASE = Settings(scheduler_lease_ttl=1.2, scheduler_lease_heartbeat=0.3)
+
+
+def renewed_at(repo: Repository) -> datetime:
+    lease = repo.lease_holder(SCHEDULER)
+    assert lease is not None
+    return lease.heartbeat_at
+
+
+def in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(target()), daemon=True)
+    thread.start()
+    return thread, result
+
+
+def test_a_second_daemon_waits_while_the_first_renews_and_takes_over_after_its_ttl(
+    db_url: str, caplog: pytest.LogCaptureFixture
+):
+    repo = Repository.open(db_url)
+    first_stop, second_stop = threading.Event(), threading.Event()
+    first = Leadership(repo, LEASE, first_stop, holder="daemon a")
+    second = Leadership(repo, LEASE, second_stop, holder="daemon b")
+    try:
+        assert first.take() and first.holds() and not first.waited
+        first.start()
+        thread, taken = in_thread(second.take)
+        poll(lambda: second.waited, 5, "the second to wait")
+        assert "another govwatch daemon is active" in caplog.text and "daemon a" in caplog.text
+        waiting_since = utcnow()
+        # a whole TTL of renewals by the first: had it stopped, the second would have taken over
+        poll(
+            lambda: renewed_at(repo) > waiting_since + timedelta(seconds=LEASE.scheduler_lease_ttl),
+            10,
+            "a TTL of renewals",
+        )
+        assert taken == [] and not second.holds() and first.holds()
+
+        first_stop.set()  # the first stops renewing, as if killed: no release
+        stopped = time.monotonic()
+        thread.join(10)
+        assert taken == [True] and second.holds()
+        assert (
+            time.monotonic() - stopped
+            < LEASE.scheduler_lease_ttl + 2 * LEASE.scheduler_lease_heartbeat + 1
+        )
+        holder = repo.lease_holder(SCHEDULER)
+        assert holder is not None and holder.holder == "daemon b"
+        first.check()
+        assert not first.holds()  # by its own clock too
+    finally:
+        first_stop.set()
+        second_stop.set()
+        repo.close()
+
+
+def test_a_daemon_that_loses_its_lease_stops_crawling_and_sending_until_it_takes_it_again(
+    sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    repo = Repository.open(sqlite_url)
+    crawled = tmp_path / "crawled"
+    sends: list[int] = []
+
+    class Recorder:
+        def run(self) -> None:
+            sends.append(len(sends))
+
+    daemon = DaemonInProcess(
+        LEASE,
+        repo,
+        load_portals=lambda: [P("weibin")],
+        load_alerts=AlertsConfig,
+        crawl_command=lambda name: [sys.executable, "-c", f"open({str(crawled)!r}, 'a')"],
+    )
+    daemon.scheduler.start(paused=True)
+    try:
+        assert daemon.leadership.take()
+        daemon.leadership.start()
+        daemon.apply(daemon.load())
+        daemon.delivery = Recorder()  # type: ignore[assignment]
+
+        with repo.session.begin() as session:  # another daemon takes the lease over
+            lease = session.get(Lease, SCHEDULER)
+            assert lease is not None
+            lease.expires_at = utcnow() - timedelta(seconds=1)
+        assert repo.acquire_lease(SCHEDULER, "daemon b", ttl=60)
+        poll(daemon.halt.is_set, 5, "the loss")
+        assert "scheduler lease lost (taken by daemon b" in caplog.text
+        daemon.crawl("weibin")
+        daemon.deliver()
+        assert not crawled.exists() and sends == []
+
+        repo.release_lease(SCHEDULER, "daemon b")  # free again: taken at the next heartbeat
+        poll(lambda: daemon._resync, 5, "the lease taken again")
+        daemon._resume()
+        assert not daemon.halt.is_set()
+        daemon.crawl("weibin")
+        daemon.deliver()
+        assert crawled.exists() and sends
+    finally:
+        daemon.stopping.set()
+        daemon.scheduler.shutdown(wait=False)
+        repo.close()
+
+
+def test_a_renewal_that_fails_past_the_grace_counts_as_lost(sqlite_url: str):
+    repo = Repository.open(sqlite_url)
+    now = [0.0]
+    leadership = Leadership(repo, LEASE, threading.Event(), clock=lambda: now[0])
+    lost: list[str] = []
+    leadership.on_lost = lost.append
+    assert leadership.take()
+    now[0] = leadership.grace - 0.01
+    leadership.check()
+    assert leadership.holds() and lost == []
+    now[0] = leadership.grace  # no good renewal since the take: a heartbeat before expiry
+    leadership.check()
+    assert not leadership.holds() and lost == [f"it has not been renewed for {leadership.grace:g}s"]
+    repo.close()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dead_scheduler_thread_stops_the_daemon_with_exit_code_1(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+):
+    repo = Repository.open(sqlite_url)
+    daemon = DaemonInProcess(
+        Settings(reload_check=0.1),
+        repo,
+        load_portals=lambda: [P("weibin")],
+        load_alerts=AlertsConfig,
+        crawl_command=lambda name: [sys.executable, "-c", "pass"],
+    )
+
+    def dies() -> None:
+        raise RuntimeError("a bug in the loop")
+
+    daemon.scheduler._main_loop = dies  # type: ignore[method-assign]
+    # a deadline, should the watchdog miss it: SIGTERM ends run() with 0
+    deadline = threading.Timer(60, os.kill, (os.getpid(), signal.SIGTERM))
+    deadline.start()
+    try:
+        with caplog.at_level(logging.INFO):
+            code = daemon.run()
+    finally:
+        deadline.cancel()
+        repo.close()
+    assert code == 1
+    assert "the scheduler thread has died" in caplog.text
+
+
+RAN: list[float] = []  # when record_run ran, by time.time()
+
+
+def record_run() -> None:
+    """A stored job's function (the SQL job store keeps it by reference)."""
+    RAN.append(time.time())
+
+
+def saved_next_run(repo: Repository, job_id: str) -> float:
+    with repo.engine.connect() as connection:
+        value = connection.scalar(
+            text(f"SELECT next_run_time FROM {JOBS_TABLE} WHERE id = :id"), {"id": job_id}
+        )
+    return float(value or 0)
+
+
+def test_a_job_store_write_that_fails_is_retried_and_the_job_runs_once(sqlite_url: str):
+    repo = Repository.open(sqlite_url, RetrySettings(backoff=0.01))
+    scheduler = make_scheduler(repo, Settings())
+    RAN.clear()
+    failures = [3]
+
+    @event.listens_for(repo.engine, "before_cursor_execute")
+    def locked(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith(f"UPDATE {JOBS_TABLE}") and failures[0]:
+            failures[0] -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+    scheduler.start()
+    try:
+        scheduler.add_job(
+            record_run,
+            "interval",
+            seconds=2,
+            jobstore=STORED,
+            id="every-2s",
+            next_run_time=utcnow(),
+        )
+        poll(lambda: failures[0] == 0, 10, "three failed writes")
+        saved = poll(lambda: saved_next_run(repo, "every-2s") > RAN[0], 10, "the next run saved")
+        assert saved and len(RAN) == 1  # not run again while its next time was unsaved
+        assert scheduler.thread_alive()
+        poll(lambda: len(RAN) == 2, 10, "the next run")
+    finally:
+        scheduler.shutdown(wait=False)
+        repo.close()
+
+
+def test_lease_settings_come_from_the_environment_and_must_leave_a_renewal_to_fail():
+    settings = Settings.from_env(
+        {"GOVWATCH_SCHEDULER_LEASE_TTL": "1m", "GOVWATCH_SCHEDULER_LEASE_HEARTBEAT": "15s"}
+    )
+    assert (settings.scheduler_lease_ttl, settings.scheduler_lease_heartbeat) == (60, 15)
+    assert (Settings().scheduler_lease_ttl, Settings().scheduler_lease_heartbeat) == (45, 10)
+    with pytest.raises(
+        SettingsError, match=r"GOVWATCH_SCHEDULER_LEASE_HEARTBEAT \(30s\) must be at most"
+    ):
+        Settings.from_env(
+            {"GOVWATCH_SCHEDULER_LEASE_TTL": "45s", "GOVWATCH_SCHEDULER_LEASE_HEARTBEAT": "30s"}
+        )

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.cli import main
 from crawler.configfiles.portals import Portal
 from crawler.exceptions import ConfigError
 from crawler.items import AnnouncementItem
@@ -29,7 +28,7 @@ from scheduler.triggers import (
     digest_trigger,
     restart_time,
 )
-from storage import BROKEN, OK, CrawlRun, DaemonRunning, Repository
+from storage import BROKEN, OK, CrawlRun, Repository
 from tests.support.alerts import root_logging  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("root_logging")
@@ -306,20 +305,6 @@ def test_the_first_configuration_must_be_good(daemon):
     files.broken = "portals.yaml: file not found"
     with pytest.raises(ConfigError):
         instance.load()
-
-
-def test_one_daemon_per_database(db_url, tmp_path, capsys):
-    repo = Repository.open(db_url)
-    portals = tmp_path / "portals.yaml"
-    portals.write_text("[]\n", encoding="utf-8")
-    with repo.daemon_lock():
-        with pytest.raises(DaemonRunning), repo.daemon_lock():
-            pass
-        assert main(["run", "--portals", str(portals), "--db", db_url]) == 1
-        assert "another govwatch daemon is running" in capsys.readouterr().err
-    with repo.daemon_lock():  # released with its holder
-        pass
-    repo.close()
 
 
 def test_no_two_senders_overlap_and_no_request_is_lost(daemon):

@@ -49,7 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """Show each portal's health, last and next run, last new meeting, and the outbox."""
     from crawler.tables import format_table
-    from scheduler.status import outbox_status, portal_status
+    from scheduler.status import outbox_status, portal_status, scheduler_status
     from storage import Repository
 
     settings = scheduler_settings()
@@ -58,6 +58,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         rows = portal_status(repo, portals, settings.zone)
         outbox = outbox_status(repo)
+        active = scheduler_status(repo, settings.zone)
     finally:
         repo.close()
     headers = ("portal", "health", "last run", "next run", "last meeting", "stored", "meetings")
@@ -73,6 +74,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
         for r in rows
     ]
+    print(active + "\n")
     print(format_table(headers, table))
     for r in rows:
         if r.problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from crawler.demo.server import PortalSite
@@ -213,3 +215,20 @@ def slow_articles(site: PortalSite, seconds: float) -> None:
             time.sleep(seconds)
 
     site.handlers.append(handler)
+
+
+class WriteLock:
+    """Another process's write transaction on a SQLite database (BEGIN IMMEDIATE)."""
+
+    def __init__(self, db: str) -> None:
+        path = make_url(db).database
+        assert path
+        self.connection = sqlite3.connect(path, isolation_level=None)
+
+    def __enter__(self) -> WriteLock:
+        self.connection.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.execute("ROLLBACK")
+        self.connection.close()

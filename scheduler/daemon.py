@@ -13,7 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler import jobs
 from scheduler.alerts_file import AlertsConfig
@@ -34,7 +35,7 @@ from scheduler.portal import PortalSpec
 from scheduler.runner import CrawlRunner
 from scheduler.sender import Sender
 from scheduler.settings import Settings
-from scheduler.triggers import crawl_trigger, digest_trigger, restart_time
+from scheduler.triggers import ANCHOR, crawl_trigger, digest_trigger, restart_time
 from storage import Repository, StorageError, utcnow
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ class Daemon:
         load_portals: Callable[[], Sequence[PortalSpec]],
         load_alerts: Callable[[], AlertsConfig],
         crawl_command: Callable[[str], Sequence[str]],
-        watched: Sequence[Path] = (),
+        # the configuration files, or a function listing them now (a directory of portal files)
+        watched: Sequence[Path] | Callable[[], Sequence[Path]] = (),
         env: Mapping[str, str] | None = None,  # of the crawl processes; the SMTP password
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -112,7 +114,7 @@ class Daemon:
         self.repo = repo
         self.load_portals = load_portals
         self.load_alerts = load_alerts
-        self.watched = list(watched)
+        self.watched = watched
         self.env = dict(os.environ if env is None else env)
         self.clock = clock
         self.runner = CrawlRunner(repo, settings, crawl_command, clock, self.env)
@@ -178,12 +180,13 @@ class Daemon:
         )
         return True
 
-    def _stamps(self) -> list[tuple[int, int] | None]:
-        stamps: list[tuple[int, int] | None] = []
-        for path in self.watched:
+    def _stamps(self) -> list[tuple[Path, int, int] | None]:
+        stamps: list[tuple[Path, int, int] | None] = []
+        paths = self.watched() if callable(self.watched) else self.watched
+        for path in paths:
             try:
                 stat = path.stat()
-                stamps.append((stat.st_mtime_ns, stat.st_size))
+                stamps.append((path, stat.st_mtime_ns, stat.st_size))
             except OSError:
                 stamps.append(None)
         return stamps
@@ -211,6 +214,13 @@ class Daemon:
                 "args": [subscription.name],
                 "name": f"digest {subscription.name} ({when})",
             }
+        # retention: from a fixed anchor, so a restart or reload keeps its phase
+        every = self.settings.prune_every
+        wanted["prune"] = {
+            "func": jobs.PRUNE,
+            "trigger": IntervalTrigger(seconds=every, start_date=ANCHOR, timezone=UTC),
+            "name": f"prune (every {every:g}s)",
+        }
         return wanted
 
     def sync_jobs(self, startup: bool = False) -> None:
@@ -277,6 +287,16 @@ class Daemon:
         except StorageError as exc:  # what it would hold waits for the next digest
             logger.error("digest %s: not built: %s", name, exc)
         self.request_delivery()
+
+    def prune(self) -> None:
+        """The retention job: prune run history and sent alerts older than the retention."""
+        if self.halt.is_set():
+            return
+        cutoff = self.clock() - timedelta(seconds=self.settings.retention)
+        try:
+            logger.info("retention: %s", self.repo.prune(cutoff).describe())
+        except StorageError as exc:  # what is left is pruned next time
+            logger.error("retention: not pruned: %s", exc)
 
     def request_delivery(self) -> None:
         """Have the sender run now, in its own thread (never in a crawl's)."""

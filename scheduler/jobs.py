@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 CRAWL = "scheduler.jobs:crawl"
 DIGEST = "scheduler.jobs:digest"
+PRUNE = "scheduler.jobs:prune"
 
 _daemon: Daemon | None = None
 
@@ -35,3 +36,7 @@ def crawl(portal: str) -> None:
 
 def digest(subscription: str) -> None:
     _current().digest(subscription)
+
+
+def prune() -> None:
+    _current().prune()

@@ -38,6 +38,8 @@ class Settings:
         10.0  # how often the daemon renews it (a waiting one tries to take it)
     )
     health_failures: int = 3  # bad runs in a row before a portal counts as broken
+    retention: float = 30 * 86400.0  # run history and sent alerts older than this are pruned
+    prune_every: float = 86400.0  # how often the daemon prunes them (storage.retention)
     timezone: str = "Asia/Shanghai"  # of cron schedules and digest_at times
     time_scale: float = 1.0  # tests and demos: every interval schedule is multiplied by this
     mail_fake: bool = False  # log emails instead of sending them

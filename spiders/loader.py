@@ -12,7 +12,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.configfiles.portals import load_portals
+from crawler.configfiles.portals import load_portals, portals_exist
 from crawler.crawl.config import CrawlConfig
 
 logger = logging.getLogger(__name__)
@@ -26,8 +26,8 @@ class PortalSpiderLoader(SpiderLoader):
         handwritten = {name: cls for name, cls in self._spiders.items() if cls is not PortalSpider}
         self._spiders = {}
         path = Path(CrawlConfig.from_settings(settings).portals_path)
-        portals = load_portals(path) if path.exists() else []
-        if not path.exists():
+        portals = load_portals(path) if portals_exist(path) else []
+        if not portals_exist(path):
             logger.debug("no portal file at %s", path)
         for portal in portals:
             base = handwritten.pop(portal.name, None)

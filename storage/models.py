@@ -77,7 +77,7 @@ class Announcement(Base):
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of: Mapped[str | None] = mapped_column(String(2048))
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
 
 
 class AnnouncementBand(Base):
@@ -121,7 +121,7 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     portal: Mapped[str] = mapped_column(ForeignKey("portals.name"))
-    started_at: Mapped[datetime]
+    started_at: Mapped[datetime] = mapped_column(index=True)  # retention's walk
     finished_at: Mapped[datetime | None]
     # running | finished | failed  (a run left "running" by a killed process counts as failed)
     status: Mapped[str] = mapped_column(String(20), default="running")
@@ -184,7 +184,7 @@ class AlertMessage(Base):
     created_at: Mapped[datetime]
     queued_at: Mapped[datetime]  # creation, or the last `alerts resend`: gives up from here
     next_attempt_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)  # retention's walk
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -202,11 +202,11 @@ class AlertDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription: Mapped[str] = mapped_column(String(100))
-    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"))
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), index=True)
     # the id of the cluster's first copy (the announcement's own id when it is one)
     cluster_id: Mapped[int | None]
     # the email that carries it; None while it waits for its subscription's digest
-    message: Mapped[int | None] = mapped_column(ForeignKey("alert_messages.id"))
+    message: Mapped[int | None] = mapped_column(ForeignKey("alert_messages.id"), index=True)
     created_at: Mapped[datetime]
 
 

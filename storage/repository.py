@@ -10,16 +10,17 @@ from storage.db import connect, migrate
 from storage.health import Health
 from storage.leases import Leases
 from storage.portals import Portals
+from storage.retention import Retention
 from storage.retry import RetrySettings
 from storage.runs import Runs
 
 
-class Repository(Announcements, Runs, Portals, Health, Alerts, Leases):
+class Repository(Announcements, Runs, Portals, Health, Alerts, Leases, Retention):
     """All SQL of govwatch. Create one per process with :meth:`open`.
 
     Each table group is a class of its own module (announcements and the dedupe index,
-    runs and validators, portals, the alert outbox, portal health, leases); this class is all
-    of them on one engine. Each public method is one transaction, tried again
+    runs and validators, portals, the alert outbox, portal health, leases, retention); this
+    class is all of them on one engine. Each public method is one transaction, tried again
     while the database is unreachable or locked (storage.retry), then StorageUnavailable.
     """
 

@@ -238,23 +238,25 @@ def test_reload_adds_reschedules_and_removes_jobs(daemon, caplog):
     instance, files, _ = daemon
     instance.apply(instance.load(), startup=True)
     jobs = stored_jobs(instance)
-    assert set(jobs) == {"crawl:weibin", "crawl:jintai", "digest:am"}
+    assert set(jobs) == {"crawl:weibin", "crawl:jintai", "digest:am", "prune"}
     assert jobs["crawl:weibin"].executor == "crawls"
     kept = jobs["crawl:jintai"].next_run_time
+    pruning = jobs["prune"].next_run_time
 
     files.portals = [P("weibin", "1h"), P("jintai", "0 9 * * 1-5"), P("new_one", "2h")]
     files.alerts = AlertsConfig()
     assert instance.reload()
     jobs = stored_jobs(instance)
-    assert set(jobs) == {"crawl:weibin", "crawl:jintai", "crawl:new_one"}
+    assert set(jobs) == {"crawl:weibin", "crawl:jintai", "crawl:new_one", "prune"}
     assert jobs["crawl:weibin"].name == "crawl weibin (1h)"
     assert jobs["crawl:jintai"].next_run_time == kept  # unchanged: keeps its time
+    assert jobs["prune"].next_run_time == pruning
 
     files.broken = "portals.yaml: entry 2 (x), field 'schedule': not a cron line"
     with caplog.at_level(logging.ERROR, logger="scheduler.daemon"):
         assert not instance.reload()
     assert "field 'schedule': not a cron line; keeping the last good configuration" in caplog.text
-    assert set(stored_jobs(instance)) == {"crawl:weibin", "crawl:jintai", "crawl:new_one"}
+    assert set(stored_jobs(instance)) == {"crawl:weibin", "crawl:jintai", "crawl:new_one", "prune"}
     assert set(instance.config.portals) == {"weibin", "jintai", "new_one"}
 
 

@@ -109,9 +109,9 @@ def common_options(top: bool) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--portals",
-        metavar="FILE",
+        metavar="PATH",
         default=unset,
-        help="portal file (default: $GOVWATCH_PORTALS or portals.yaml)",
+        help="portal file, directory of them or glob (default: $GOVWATCH_PORTALS or portals.yaml)",
     )
     common.add_argument(
         "--alerts",

@@ -86,8 +86,13 @@ def cmd_portal_list(args: argparse.Namespace) -> int:
 def cmd_portal_check(args: argparse.Namespace) -> int:
     """Fetch a portal once and show what would be extracted; nothing is stored."""
     from crawler.configfiles.portals import find_portal
-    from crawler.crawl.check import check_portal
+    from crawler.crawl.check import check_all, check_portal
 
+    if args.all == (args.name is not None):
+        print("govwatch portal check: name one portal, or give --all", file=sys.stderr)
+        return 2
+    if args.all:
+        return check_all(selected_portals(args), scrapy_settings(args), args.parallel, sys.stdout)
     portal = find_portal(selected_portals(args), args.name)
     return check_portal(portal, scrapy_settings(args), args.articles, sys.stdout)
 
@@ -108,7 +113,19 @@ def register(commands: Commands) -> None:
     portal = commands.group("portal", help="inspect portals")
     portal.add("list", cmd_portal_list)
     p = portal.add("check", cmd_portal_check)
-    p.add_argument("name", metavar="NAME", help="the portal to check")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the portal to check")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="page one of every portal, a summary line each; exit 1 if any failed",
+    )
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=16,
+        metavar="N",
+        help="with --all: portals checked at once (default: 16)",
+    )
     p.add_argument(
         "--articles",
         type=int,

@@ -20,12 +20,13 @@ from crawler.cli.common import (
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the daemon: schedule every portal, crawl, send alerts, until stopped."""
-    from crawler.configfiles.portals import load_portals
+    from crawler.configfiles.portals import load_portals, portal_files
     from scheduler.daemon import Daemon
     from storage import Repository
 
     settings = scheduler_settings()
     portals = portals_path(args).resolve()
+    alerts = alerts_path(args)[0].resolve()
     crawl = [sys.executable, "-m", "crawler.cli", "--portals", str(portals)]
     if args.verbose or args.quiet:
         crawl.append("--verbose" if args.verbose else "--quiet")
@@ -37,7 +38,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             load_portals=lambda: load_portals(portals),
             load_alerts=lambda: alerts_config(args),
             crawl_command=lambda name: [*crawl, "crawl", name],
-            watched=[portals, alerts_path(args)[0].resolve()],
+            # every portal file (a directory's or a glob's, listed again at each check)
+            watched=lambda: [*portal_files(portals), alerts],
             # crawls get the database URL in their environment: a password stays out of `ps`
             env={**os.environ, "GOVWATCH_DB": db_url(args)},
         )

@@ -1,8 +1,10 @@
-"""The portal file (portals.yaml): one validated entry per portal, as in DESIGN.md."""
+"""The portal file (portals.yaml), or a directory or glob of them: one validated entry per
+portal, as in DESIGN.md."""
 
 from __future__ import annotations
 
 import codecs
+import glob
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +16,7 @@ from crawler.configfiles.reader import entry_label, read_yaml, unique_names, val
 from crawler.exceptions import ConfigError, UnknownPortal
 
 DEFAULT_SCHEDULE = "30m"
+YAML_SUFFIXES = (".yaml", ".yml")  # of the portal files in a directory
 
 # The settings a portal's `settings:` may set, by what they are for; any other is refused
 # (a portal could otherwise switch off the origin guard or load any class by its path).
@@ -169,9 +172,47 @@ def _port(url: str) -> int:
     return parts.port or (443 if parts.scheme == "https" else 80)
 
 
-def load_portals(path: str | Path) -> list[Portal]:
-    """All portals of ``path``; a malformed file raises ConfigError, nothing half-loaded."""
+def is_glob(path: str | Path) -> bool:
+    return any(char in str(path) for char in "*?[")
+
+
+def portal_files(path: str | Path) -> list[Path]:
+    """The files ``path`` names: itself; a directory's ``*.yaml`` and ``*.yml`` files; or a
+    glob's matching files (``portals/*.yaml``); sorted by name."""
+    if is_glob(path):
+        return sorted(Path(match) for match in glob.glob(str(path)) if Path(match).is_file())
     path = Path(path)
+    if path.is_dir():
+        return sorted(f for f in path.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
+    return [path]
+
+
+def portals_exist(path: str | Path) -> bool:
+    """Whether ``path`` names at least one portal file that is there."""
+    return any(f.exists() for f in portal_files(path))
+
+
+def load_portals(path: str | Path) -> list[Portal]:
+    """All portals of ``path``, a file, a directory of them or a glob (:func:`portal_files`);
+    a malformed file or a name used twice raises ConfigError, nothing half-loaded."""
+    files = portal_files(path)
+    if not files and is_glob(path):
+        raise ConfigError(f"{path}: no portal file matches")
+    portals: list[Portal] = []
+    where: dict[str, Path] = {}
+    for file in files:
+        for portal in _load_file(file):
+            if portal.name in where:
+                raise ConfigError(
+                    f"{file}: portal {portal.name!r} is defined in {where[portal.name]} too "
+                    "(names are unique across portal files)"
+                )
+            where[portal.name] = file
+            portals.append(portal)
+    return portals
+
+
+def _load_file(path: Path) -> list[Portal]:
     data = read_yaml(path)
     if data is None:
         return []

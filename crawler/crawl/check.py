@@ -1,10 +1,13 @@
-"""``govwatch portal check``: fetch a portal once and show what would be extracted."""
+"""``govwatch portal check``: fetch a portal once and show what would be extracted; with
+``--all``, page one of every portal, a line each."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
@@ -16,6 +19,7 @@ from crawler.items import AnnouncementItem
 from crawler.rendering import escalation as rendering
 from crawler.tables import clip, format_table
 
+NEXT_PAGE = "govwatch/check/next_page"  # a stat: the URL of page two, when page one links it
 SHOWN_FIELDS = (
     "title",
     "published_at",
@@ -78,3 +82,116 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
         print(f"  {'why':13} {explain(item.why)}", file=out)
         print(f"  {'body':13} {clip(item.body.replace(chr(10), ' / '), 300)}", file=out)
     return 0 if items else 1
+
+
+# -- portal check --all ------------------------------------------------------------------
+
+
+class ListPagesOnly:
+    """A spider middleware of `portal check --all`: page one of each portal and nothing
+    more. Article requests are dropped; so is the next list page, whose URL is noted."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ListPagesOnly:
+        return cls(crawler)
+
+    def _keep(self, output: Any) -> bool:
+        if not isinstance(output, Request):
+            return True
+        page = output.meta.get("govwatch_page")
+        if page is not None and page > 1 and self.stats is not None:
+            self.stats.set_value(NEXT_PAGE, output.url)
+        return page == 1  # page one again (rendered in the browser), never an article
+
+    def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any) -> Any:
+        return (output for output in result if self._keep(output))
+
+    async def process_spider_output_async(
+        self, response: Any, result: AsyncIterator[Any], spider: Any
+    ) -> AsyncIterator[Any]:
+        async for output in result:
+            if self._keep(output):
+                yield output
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What page one of a portal showed, as one line of `portal check --all`."""
+
+    name: str
+    links: int
+    next_page: str | None
+    rendering: str | None  # why the list needed the browser, or None
+    error: str | None
+
+    def line(self) -> str:
+        rendering = f"rendering needed ({self.rendering})" if self.rendering else "no rendering"
+        next_page = "next page found" if self.next_page else "no next page"
+        outcome = f"FAILED: {self.error}" if self.error else "ok"
+        return f"{self.name}: {self.links} links on page 1, {next_page}, {rendering}; {outcome}"
+
+
+def preview(name: str, crawler: Crawler | None) -> Preview:
+    """The preview of one portal's crawl (None: its crawl never began)."""
+    run = CrawlRun.started(crawler) if crawler is not None else None
+    if crawler is None or crawler.stats is None or run is None:
+        return Preview(name, 0, None, None, "not checked (see the log)")
+    stats = crawler.stats
+    links = sum(len(found) for _validators, found in run.list_pages.values())
+    error = None
+    if stats.get_value("govwatch/render/blocked"):
+        error = f"blocked: {stats.get_value('govwatch/render/blocked')}"
+    elif not run.list_pages:
+        error = "no list page could be read" + _why(stats.get_stats())
+    elif not links:
+        error = "no article links on page 1 (selectors.list_links?)"
+    return Preview(
+        name, links, stats.get_value(NEXT_PAGE), stats.get_value("govwatch/render/reason"), error
+    )
+
+
+def _why(stats: dict[str, Any]) -> str:
+    """The failed answers and download errors a crawl counted, as ``" (HTTP 404)"``."""
+    found = [
+        f"HTTP {key.rsplit('/', 1)[1]}"
+        for key in stats
+        if key.startswith("downloader/response_status_count/") and key[-3] in "45"
+    ]
+    found += [
+        key.rsplit("/", 1)[1].rsplit(".", 1)[-1]
+        for key in stats
+        if key.startswith("downloader/exception_type_count/")
+    ]
+    return f" ({', '.join(sorted(found))})" if found else ""
+
+
+def check_all(portals: Sequence[Portal], settings: Settings, parallel: int, out: TextIO) -> int:
+    """Page one of every portal, ``parallel`` at a time, into a throwaway in-memory store; a
+    line each as it ends, then a summary. Non-zero when any failed."""
+    settings.set("GOVWATCH_DB", "sqlite://", priority="cmdline")
+    settings.set("GOVWATCH_MAX_LIST_PAGES", 2, priority="cmdline")  # so page two is asked for
+    settings.set("GOVWATCH_CHECK_ARTICLES", 1, priority="cmdline")  # nothing queued for alerts
+    settings.set("GOVWATCH_PARALLEL_PORTALS", max(1, parallel), priority="cmdline")
+    middlewares = {**settings.getdict("SPIDER_MIDDLEWARES"), f"{__name__}.ListPagesOnly": 50}
+    settings.set("SPIDER_MIDDLEWARES", middlewares, priority="cmdline")
+    previews: dict[str, Preview] = {}
+
+    def watch(crawler: Crawler) -> None:
+        def closed(spider: Any, reason: str) -> None:
+            previews[spider.name] = preview(spider.name, crawler)
+            print(previews[spider.name].line(), file=out, flush=True)
+
+        crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+
+    crawl(portals, settings, on_crawler=watch)
+    for portal in portals:
+        if portal.name not in previews:
+            previews[portal.name] = preview(portal.name, None)
+            print(previews[portal.name].line(), file=out)
+    failed = sorted(name for name, p in previews.items() if p.error)
+    summary = f"{len(portals)} portals checked: {len(portals) - len(failed)} ok"
+    print(summary + (f", {len(failed)} failed: {', '.join(failed)}" if failed else ""), file=out)
+    return 1 if failed else 0

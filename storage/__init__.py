@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.alerts import FAILED, PENDING, SENT, Item, Match, NewMessage
+from storage.browse import Meetings, RecordPage
 from storage.db import DEFAULT_DB_URL, SQLITE_BUSY_TIMEOUT, connect, migrate, safe_url
 from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
 from storage.durations import is_duration, parse_duration, utcnow
@@ -31,10 +32,12 @@ from storage.record import (
 from storage.repository import Repository
 from storage.retry import RetrySettings
 from storage.runs import Validators
+from storage.search import BY, SORTS, BadQuery, Filters, Page
 
 __all__ = [
     "BAND_LEVEL_CAPS",
     "BROKEN",
+    "BY",
     "COLUMN_FIELDS",
     "DEFAULT_DB_URL",
     "EXPORT_FIELDS",
@@ -45,6 +48,7 @@ __all__ = [
     "OK",
     "PENDING",
     "SENT",
+    "SORTS",
     "SQLITE_BUSY_TIMEOUT",
     "STORED_FIELDS",
     "AlertDelivery",
@@ -52,15 +56,20 @@ __all__ = [
     "AlertMessage",
     "Announcement",
     "AnnouncementBand",
+    "BadQuery",
     "CrawlRun",
     "DaemonRunning",
+    "Filters",
     "Item",
     "Match",
+    "Meetings",
     "NewMessage",
+    "Page",
     "PortalHealth",
     "PortalRow",
     "PortalSummary",
     "RecordField",
+    "RecordPage",
     "Repository",
     "RetrySettings",
     "StorageError",

@@ -55,7 +55,7 @@ class Announcement(Base):
     source: Mapped[str | None] = mapped_column(String(400))
     body: Mapped[str] = mapped_column(Text, default="")
     is_meeting: Mapped[bool] = mapped_column(default=False, index=True)
-    meeting_date: Mapped[date | None]
+    meeting_date: Mapped[date | None] = mapped_column(index=True)
     meeting_name: Mapped[str | None] = mapped_column(Text)
     presider: Mapped[str | None] = mapped_column(String(200))
     speakers: Mapped[list[str]] = mapped_column(default=list)
@@ -68,7 +68,7 @@ class Announcement(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(40))
     # 64-bit simhash of the body's shingles, stored signed; near copies differ in a few bits
     simhash: Mapped[int | None] = mapped_column(BigInteger)
-    duplicate_of: Mapped[str | None] = mapped_column(String(2048))
+    duplicate_of: Mapped[str | None] = mapped_column(String(2048), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 

@@ -1,0 +1,50 @@
+"""search: the bigram text index of every announcement, and the indexes the web pages sort by
+
+SQLite: a contentless FTS5 table, ``announcement_text`` (rowid = announcements.id, the
+``ascii`` tokenizer: the store writes the tokens, space-separated). PostgreSQL: a table of
+(announcement_id, tsvector) with a GIN index, built after the rows. Every stored
+announcement is indexed here; the store indexes new ones as it inserts them
+(storage.textindex). meeting_date (the meetings page, sorting) and duplicate_of (a record's
+copies) get indexes.
+
+Revision ID: 0009_search
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.textindex import TABLE, index_all
+
+revision = "0009_search"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+GIN = "ix_announcement_text_grams"
+
+
+def upgrade() -> None:
+    connection = op.get_bind()
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        op.execute(
+            # no foreign key, as announcement_bands: written only with its announcement
+            f"CREATE TABLE {TABLE} (announcement_id BIGINT PRIMARY KEY, grams TSVECTOR NOT NULL)"
+        )
+    else:
+        op.execute(f"CREATE VIRTUAL TABLE {TABLE} USING fts5(grams, content='', tokenize='ascii')")
+    # the index is built with the store's own tokeniser: the queries use the same one
+    index_all(connection)
+    if postgresql:
+        op.execute(f"CREATE INDEX {GIN} ON {TABLE} USING gin (grams)")
+    op.create_index("ix_announcements_meeting_date", "announcements", ["meeting_date"])
+    op.create_index("ix_announcements_duplicate_of", "announcements", ["duplicate_of"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_announcements_duplicate_of", table_name="announcements")
+    op.drop_index("ix_announcements_meeting_date", table_name="announcements")
+    op.execute(sa.text(f"DROP TABLE {TABLE}"))

@@ -1,0 +1,294 @@
+"""Reads for the web UI: search with filters and keyset paging, the meetings page, a record.
+
+A text query is answered through the bigram index (storage.textindex) in one of two ways.
+The index is asked for the newest ``DENSE`` matches; when there are fewer, they are all the
+matches and the filters and the sort run over those ids. When there are more, the words are
+common, so the filters and the sort walk their own index and check each row against the
+text index, which finds a match within a few rows (docs/web.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, Text, and_, cast, func, or_, select, text
+from sqlalchemy.sql import ColumnElement
+
+from storage.base import Store
+from storage.models import Announcement, PortalRow
+from storage.record import EXPORT_FIELDS
+from storage.retry import retried
+from storage.textindex import TABLE, Phrase, fts5_query, phrases, tsquery
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the contract's zone: days begin at its midnight
+SORTS = ("seen", "published", "meeting")  # first seen (the id's order), published, meeting date
+BY = ("seen", "published", "meeting")  # which date since/until read, as `govwatch export`
+DENSE = 2000  # text matches fetched at most; more means common words (see the docstring)
+MAX_LIMIT = 1000
+
+_table = Announcement.__table__
+_portals = PortalRow.__table__
+
+
+class BadQuery(ValueError):
+    """A filter or cursor the store cannot read; the message says which."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A view of the store: the text and the filters of a search, its sort and order."""
+
+    q: str = ""
+    portal: str | None = None
+    region: str | None = None  # a substring of the portal's region, as in alerts.yaml
+    person: str | None = None  # presider, speaker or attendee (a substring)
+    meetings_only: bool = False
+    kind: str | None = None  # meeting_status: upcoming | held
+    since: date | None = None
+    until: date | None = None
+    by: str = "seen"
+    sort: str = "seen"
+    order: str = "desc"
+    originals_only: bool = False  # leave out copies of announcements stored before
+    meeting_from: date | None = None  # meetings dated this day or later (the calendar's)
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise BadQuery(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
+        if self.by not in BY:
+            raise BadQuery(f"by must be one of {', '.join(BY)}, not {self.by!r}")
+        if self.order not in ("asc", "desc"):
+            raise BadQuery(f"order must be asc or desc, not {self.order!r}")
+
+
+@dataclass
+class Page:
+    """One page of a view: records (exported fields, plus id and the portal's title and
+    region) and the cursor of the next page, or None after the last."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    next: str | None = None
+
+
+def has_column(name: str) -> bool:
+    """Whether the announcements table has ``name`` (fields are added by later migrations)."""
+    return name in _table.c
+
+
+def _base_columns() -> list[Any]:
+    """What a view shows of a record: its id, exported fields, crawl run and portal."""
+    exported = [_table.c[name] for name in EXPORT_FIELDS if name in _table.c]
+    return [
+        _table.c.id,
+        *exported,
+        _table.c.run_id,
+        _portals.c.title.label("portal_title"),
+        _portals.c.region.label("portal_region"),
+    ]
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), SHANGHAI).astimezone(UTC)
+
+
+def _contains(column: Any, needle: str) -> ColumnElement[bool]:
+    """``needle`` in ``column`` as a substring, ignoring ASCII case, LIKE's wildcards escaped."""
+    return func.lower(column).contains(needle.lower(), autoescape=True)
+
+
+def _person(name: str) -> ColumnElement[bool]:
+    """Presider, a speaker or an attendee contains ``name``; the lists are JSON text, where
+    SQLAlchemy wrote non-ASCII characters as \\u escapes."""
+    forms = dict.fromkeys([name, json.dumps(name)[1:-1]])
+    return or_(
+        _contains(_table.c.presider, name),
+        *(_contains(cast(_table.c[c], Text), f) for c in ("speakers", "attendees") for f in forms),
+    )
+
+
+_KEY_NAMES = {"seen": "id", "published": "published_at", "meeting": "meeting_date"}
+
+
+def _key_column(sort: str) -> Any:
+    return _table.c[_KEY_NAMES[sort]]
+
+
+def _encode_cursor(filters: Filters, phase: int, key: Any, id_: int | None) -> str:
+    value = key.isoformat() if isinstance(key, date) else key
+    raw = json.dumps([filters.sort, filters.order, phase, value, id_], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, filters: Filters) -> tuple[int, Any, int | None]:
+    """(phase, key, id) of a cursor made for the same sort and order."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort, order, phase, value, id_ = json.loads(raw)
+        if (sort, order) != (filters.sort, filters.order) or phase not in (0, 1):
+            raise ValueError("made for another sort")
+        key: Any = value
+        if sort == "published" and value is not None:
+            key = datetime.fromisoformat(value)
+        elif sort == "meeting" and value is not None:
+            key = date.fromisoformat(value)
+        return phase, key, None if id_ is None else int(id_)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise BadQuery(f"not a cursor of this view: {cursor!r}") from exc
+
+
+class Search(Store):
+    """The web UI's reads (all SQL stays in storage)."""
+
+    # -- the text index ---------------------------------------------------------------
+
+    def _text_ids(self, connection: Any, found: Sequence[Phrase], limit: int) -> list[int]:
+        """Ids of up to ``limit`` announcements whose text has every phrase, newest first."""
+        if self.dialect == "postgresql":
+            stmt = text(
+                f"SELECT announcement_id FROM {TABLE} WHERE grams @@ CAST(:q AS tsquery)"
+                " ORDER BY announcement_id DESC LIMIT :limit"
+            )
+            params = {"q": tsquery(found), "limit": limit}
+        else:
+            stmt = text(
+                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :q ORDER BY rowid DESC LIMIT :limit"
+            )
+            params = {"q": fts5_query(found), "limit": limit}
+        return list(connection.execute(stmt, params).scalars())
+
+    def _text_check(self, found: Sequence[Phrase]) -> ColumnElement[bool]:
+        """The row's text has every phrase, asked of the text index row by row."""
+        if self.dialect == "postgresql":
+            clause = text(
+                f"EXISTS (SELECT 1 FROM {TABLE} t WHERE t.announcement_id = announcements.id"
+                " AND t.grams @@ CAST(:text_q AS tsquery))"
+            ).bindparams(text_q=tsquery(found))
+        else:
+            clause = text(
+                f"EXISTS (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH :text_q"
+                f" AND {TABLE}.rowid = announcements.id)"
+            ).bindparams(text_q=fts5_query(found))
+        return clause  # type: ignore[return-value]
+
+    def _text_condition(self, connection: Any, filters: Filters) -> ColumnElement[bool] | None:
+        found = phrases(filters.q)
+        if filters.person:
+            found += [p for p in phrases(filters.person) if p not in found]
+        if not found:
+            return None
+        ids = self._text_ids(connection, found, DENSE + 1)
+        if len(ids) > DENSE:
+            return self._text_check(found)
+        if not ids:
+            return _table.c.id.is_(None)  # nothing matches; the query still runs, cheaply
+        return _table.c.id.in_(ids)
+
+    # -- views ------------------------------------------------------------------------
+
+    def _conditions(self, connection: Any, filters: Filters) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if filters.portal:
+            where.append(_table.c.portal == filters.portal)
+        if filters.region:
+            where.append(_contains(_portals.c.region, filters.region))
+        if filters.person:
+            where.append(_person(filters.person))
+        if filters.meetings_only:
+            where.append(_table.c.is_meeting.is_(True))
+        if filters.kind and has_column("meeting_status"):
+            # before meeting_status exists (extraction adds it) the filter narrows nothing
+            where.append(_table.c["meeting_status"] == filters.kind)
+        if filters.meeting_from:
+            where.append(_table.c.meeting_date >= filters.meeting_from)
+        if filters.originals_only:
+            where.append(_table.c.duplicate_of.is_(None))
+        column = {
+            "seen": _table.c.first_seen_at,
+            "published": _table.c.published_at,
+            "meeting": _table.c.meeting_date,
+        }[filters.by]
+        if filters.since:
+            since = filters.since if filters.by == "meeting" else _day_start(filters.since)
+            where.append(column >= since)
+        if filters.until:
+            if filters.by == "meeting":
+                where.append(column <= filters.until)
+            else:
+                where.append(column < _day_start(filters.until + timedelta(days=1)))
+        text_condition = self._text_condition(connection, filters)
+        if text_condition is not None:
+            where.append(text_condition)
+        return where
+
+    @retried("search announcements")
+    def search(self, filters: Filters, cursor: str | None = None, limit: int = 50) -> Page:
+        """One page of the view ``filters``, after ``cursor`` (keyset paging: a page's
+        cursor still leads to the rows after it when others have been stored meanwhile).
+
+        Rows without a sort key (no published date, no meeting date) come after the rest,
+        newest first: phase 0 pages through the keyed rows, phase 1 through the others."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        phase, key, after = _decode_cursor(cursor, filters) if cursor else (0, None, None)
+        page = Page()
+        with self.engine.connect() as connection:
+            where = self._conditions(connection, filters)
+            while True:
+                wanted = limit - len(page.items)
+                stmt = self._keyset(where, filters, phase, key, after)
+                rows = connection.execute(stmt.limit(wanted + 1)).mappings().all()
+                page.items.extend(dict(row) for row in rows[:wanted])
+                if len(rows) > wanted:
+                    last = page.items[-1]
+                    keyed = filters.sort != "seen" and phase == 0
+                    last_key = last[_KEY_NAMES[filters.sort]] if keyed else None
+                    page.next = _encode_cursor(filters, phase, last_key, last["id"])
+                    return page
+                if filters.sort == "seen" or phase == 1:
+                    return page
+                phase, key, after = 1, None, None
+                if len(page.items) == limit:  # full at the end of phase 0: is there more?
+                    more = self._keyset(where, filters, 1, None, None).limit(1)
+                    if connection.execute(more).first() is not None:
+                        page.next = _encode_cursor(filters, 1, None, None)
+                    return page
+
+    def _keyset(
+        self,
+        where: Sequence[ColumnElement[bool]],
+        filters: Filters,
+        phase: int,
+        key: Any,
+        after: int | None,
+    ) -> Select[Any]:
+        """The rows of ``phase`` after (key, id), in the view's order."""
+        desc = filters.order == "desc"
+        stmt = self._base(where)
+        id_ = _table.c.id
+        if filters.sort == "seen" or phase == 1:
+            if filters.sort != "seen":
+                stmt = stmt.where(_key_column(filters.sort).is_(None))
+            if after is not None:
+                stmt = stmt.where(id_ < after if desc else id_ > after)
+            return stmt.order_by(id_.desc() if desc else id_)
+        column = _key_column(filters.sort)
+        stmt = stmt.where(column.is_not(None))
+        if key is not None and after is not None:
+            stmt = stmt.where(
+                and_(column <= key, or_(column < key, id_ < after))
+                if desc
+                else and_(column >= key, or_(column > key, id_ > after))
+            )
+        return stmt.order_by(*((column.desc(), id_.desc()) if desc else (column, id_)))
+
+    def _base(self, where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+        return (
+            select(*_base_columns())
+            .join_from(_table, _portals, _portals.c.name == _table.c.portal)
+            .where(*where)
+        )

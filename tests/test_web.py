@@ -103,6 +103,29 @@ def test_api_pages_through_a_thousand_records_once_each_while_more_are_stored(
             assert set(range(1, 1001)) <= set(seen), (sort, order)
 
 
+def test_the_api_pages_through_a_thousand_records_with_no_repeat_and_none_missed(
+    sqlite_url: str, tmp_path: Path
+):
+    repo = Repository.open(sqlite_url)
+    seed(repo, "p", "P", "R", [record("p", i) for i in range(1000)])
+    with running_app(sqlite_url, tmp_path) as base:
+        urls: list[str] = []
+        link = "/api/announcements?" + urlencode({"q": "工作", "limit": 97})
+        while link:
+            page = json.loads(fetch(base + link)[2])
+            urls += [item["url"] for item in page["items"]]
+            repo.add_announcements([record("p", 2000 + len(urls))])  # stored meanwhile
+            cursor = page["next"]
+            link = (
+                "/api/announcements?" + urlencode({"q": "工作", "limit": 97, "cursor": cursor})
+                if cursor
+                else ""
+            )
+    repo.close()
+    assert len(urls) == len(set(urls))
+    assert {record("p", i)["url"] for i in range(1000)} <= set(urls)
+
+
 def test_the_index_of_records_stored_before_the_migration_is_built_by_it(db_url: str):
     from sqlalchemy import create_engine
 

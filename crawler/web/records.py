@@ -14,8 +14,8 @@ from storage import EXPORT_FIELDS, FIELDS
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = "一二三四五六日"
 KINDS = {field.name: field.kind for field in FIELDS}
-# shown above the table on a record's page, not in it
-HEADLINE = ("title", "url", "why")
+# shown above or below the table on a record's page, not in it
+HEADLINE = ("title", "url", "why", "body")
 
 
 def safe_href(url: Any) -> str | None:

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 
 from storage.models import AlertDelivery, AlertEvent, Announcement, CrawlRun, PortalRow
 from storage.retry import retried
-from storage.search import Search, _base_columns
+from storage.search import Search, _base_columns, original
 
 _table = Announcement.__table__
 _portals = PortalRow.__table__
@@ -48,7 +48,7 @@ class Browse(Search):
         base = base.where(
             _table.c.is_meeting.is_(True),
             _table.c.meeting_date.is_not(None),
-            _table.c.duplicate_of.is_(None),
+            original(),
         )
         coming = base.where(_table.c.meeting_date >= today).order_by(
             _table.c.meeting_date, _table.c.id

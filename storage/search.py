@@ -1,30 +1,40 @@
 """Reads for the web UI: search with filters and keyset paging, the meetings page, a record.
 
-A text query is answered through the bigram index (storage.textindex) in one of two ways.
-The index is asked for the newest ``DENSE`` matches; when there are fewer, they are all the
-matches and the filters and the sort run over those ids. When there are more, the words are
-common, so the filters and the sort walk their own index and check each row against the
-text index, which finds a match within a few rows (docs/web.md).
+A text query is answered through the bigram index (storage.textindex), which also holds the
+portal and meeting facets. The index is asked for the newest ``DENSE`` matches; when there
+are fewer, they are all the matches and the filters and the sort run over those ids. When
+there are more, the words are common: see ``Search._text_plan`` and docs/web.md.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Text, and_, cast, func, or_, select, text
+from sqlalchemy import (
+    Select,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.sql import ColumnElement
 
 from storage.base import Store
 from storage.models import Announcement, PortalRow
 from storage.record import EXPORT_FIELDS
 from storage.retry import retried
-from storage.textindex import TABLE, Phrase, fts5_query, phrases, tsquery
+from storage.textindex import TABLE, Clauses, Phrase, facet, fts5_query, phrases, tsquery
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the contract's zone: days begin at its midnight
 SORTS = ("seen", "published", "meeting")  # first seen (the id's order), published, meeting date
@@ -115,6 +125,12 @@ def _person(name: str) -> ColumnElement[bool]:
 _KEY_NAMES = {"seen": "id", "published": "published_at", "meeting": "meeting_date"}
 
 
+def original() -> ColumnElement[bool]:
+    """Not a copy of an announcement stored before. Not ``duplicate_of IS NULL``: with
+    that, SQLite reads nearly every row through the duplicate_of index (most are NULL)."""
+    return func.coalesce(_table.c.duplicate_of, "") == ""
+
+
 def _key_column(sort: str) -> Any:
     return _table.c[_KEY_NAMES[sort]]
 
@@ -142,57 +158,97 @@ def _decode_cursor(cursor: str, filters: Filters) -> tuple[int, Any, int | None]
         raise BadQuery(f"not a cursor of this view: {cursor!r}") from exc
 
 
+@dataclass
+class _Plan:
+    """How a view is read: its conditions, and whether the text index drives the scan (its
+    matches in id order, each row then checked against the other conditions)."""
+
+    where: list[ColumnElement[bool]]
+    driven: bool = False
+
+
+_fts = table(TABLE, column("rowid"))  # SQLite's FTS5 table, as a FROM
+MANY_PORTALS = 50  # a region of more portals is checked row by row, not through the index
+
+
 class Search(Store):
     """The web UI's reads (all SQL stays in storage)."""
 
     # -- the text index ---------------------------------------------------------------
 
-    def _text_ids(self, connection: Any, found: Sequence[Phrase], limit: int) -> list[int]:
-        """Ids of up to ``limit`` announcements whose text has every phrase, newest first."""
+    def _match(self, clauses: Clauses) -> tuple[str, str]:
+        """(condition on the text index's table, the query) in this dialect."""
         if self.dialect == "postgresql":
-            stmt = text(
-                f"SELECT announcement_id FROM {TABLE} WHERE grams @@ CAST(:q AS tsquery)"
-                " ORDER BY announcement_id DESC LIMIT :limit"
-            )
-            params = {"q": tsquery(found), "limit": limit}
-        else:
-            stmt = text(
-                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :q ORDER BY rowid DESC LIMIT :limit"
-            )
-            params = {"q": fts5_query(found), "limit": limit}
-        return list(connection.execute(stmt, params).scalars())
+            return "grams @@ CAST(:text_q AS tsquery)", tsquery(clauses)
+        return f"{TABLE} MATCH :text_q", fts5_query(clauses)
 
-    def _text_check(self, found: Sequence[Phrase]) -> ColumnElement[bool]:
-        """The row's text has every phrase, asked of the text index row by row."""
-        if self.dialect == "postgresql":
-            clause = text(
-                f"EXISTS (SELECT 1 FROM {TABLE} t WHERE t.announcement_id = announcements.id"
-                " AND t.grams @@ CAST(:text_q AS tsquery))"
-            ).bindparams(text_q=tsquery(found))
-        else:
-            clause = text(
-                f"EXISTS (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH :text_q"
-                f" AND {TABLE}.rowid = announcements.id)"
-            ).bindparams(text_q=fts5_query(found))
-        return clause  # type: ignore[return-value]
+    def _text_ids(self, connection: Any, clauses: Clauses, limit: int) -> list[int]:
+        """Ids of up to ``limit`` announcements that match, newest first."""
+        condition, query = self._match(clauses)
+        key = "announcement_id" if self.dialect == "postgresql" else "rowid"
+        stmt = text(f"SELECT {key} FROM {TABLE} WHERE {condition} ORDER BY {key} DESC LIMIT :limit")
+        return list(connection.execute(stmt, {"text_q": query, "limit": limit}).scalars())
 
-    def _text_condition(self, connection: Any, filters: Filters) -> ColumnElement[bool] | None:
-        found = phrases(filters.q)
+    def _clauses(self, connection: Any, filters: Filters) -> Clauses | None:
+        """What the text index is asked: the words, the person's name, and the facets of
+        the filters that have one (portal, meetings only, a region's few portals); None
+        without words or a person, [] when nothing can match."""
+        found: list[list[Phrase]] = [[p] for p in phrases(filters.q)]
         if filters.person:
-            found += [p for p in phrases(filters.person) if p not in found]
+            found += [[p] for p in phrases(filters.person) if [p] not in found]
         if not found:
             return None
-        ids = self._text_ids(connection, found, DENSE + 1)
-        if len(ids) > DENSE:
-            return self._text_check(found)
-        if not ids:
-            return _table.c.id.is_(None)  # nothing matches; the query still runs, cheaply
-        return _table.c.id.in_(ids)
+        if filters.portal:
+            found.append([facet("portal", filters.portal)])
+        if filters.meetings_only:
+            found.append([facet("meeting", "1")])
+        if filters.region:
+            names = (
+                connection.execute(
+                    select(_portals.c.name).where(_contains(_portals.c.region, filters.region))
+                )
+                .scalars()
+                .all()
+            )
+            if not names:
+                return []
+            if len(names) <= MANY_PORTALS:
+                found.append([facet("portal", name) for name in names])
+        return found
+
+    def _text_plan(self, connection: Any, filters: Filters, plan: _Plan) -> None:
+        """Add the text condition to ``plan``. Up to DENSE matches: their ids. More: on
+        PostgreSQL a semi-join the planner places (GIN bitmaps); on SQLite, by id the
+        index's matches drive the scan, by another sort that sort's index does, the
+        matches read once into a set (``+id``: not an index of the id, a membership)."""
+        clauses = self._clauses(connection, filters)
+        if clauses is None:
+            return
+        if not clauses:
+            plan.where.append(_table.c.id.is_(None))  # nothing matches
+            return
+        ids = self._text_ids(connection, clauses, DENSE + 1)
+        if len(ids) <= DENSE:
+            plan.where.append(_table.c.id.in_(ids) if ids else _table.c.id.is_(None))
+            return
+        condition, query = self._match(clauses)
+        if self.dialect == "postgresql":
+            matches = text(f"SELECT announcement_id FROM {TABLE} WHERE {condition}")
+            plan.where.append(_table.c.id.in_(matches.bindparams(text_q=query)))
+        elif filters.sort == "seen":
+            plan.where.append(text(condition).bindparams(text_q=query))  # type: ignore[arg-type]
+            plan.driven = True
+        else:
+            matches = text(f"SELECT rowid FROM {TABLE} WHERE {condition}")
+            plan.where.append(
+                literal_column("+announcements.id").in_(matches.bindparams(text_q=query))
+            )
 
     # -- views ------------------------------------------------------------------------
 
-    def _conditions(self, connection: Any, filters: Filters) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = []
+    def _plan(self, connection: Any, filters: Filters) -> _Plan:
+        plan = _Plan([])
+        where = plan.where
         if filters.portal:
             where.append(_table.c.portal == filters.portal)
         if filters.region:
@@ -207,7 +263,7 @@ class Search(Store):
         if filters.meeting_from:
             where.append(_table.c.meeting_date >= filters.meeting_from)
         if filters.originals_only:
-            where.append(_table.c.duplicate_of.is_(None))
+            where.append(original())
         column = {
             "seen": _table.c.first_seen_at,
             "published": _table.c.published_at,
@@ -221,10 +277,8 @@ class Search(Store):
                 where.append(column <= filters.until)
             else:
                 where.append(column < _day_start(filters.until + timedelta(days=1)))
-        text_condition = self._text_condition(connection, filters)
-        if text_condition is not None:
-            where.append(text_condition)
-        return where
+        self._text_plan(connection, filters, plan)
+        return plan
 
     @retried("search announcements")
     def search(self, filters: Filters, cursor: str | None = None, limit: int = 50) -> Page:
@@ -237,10 +291,10 @@ class Search(Store):
         phase, key, after = _decode_cursor(cursor, filters) if cursor else (0, None, None)
         page = Page()
         with self.engine.connect() as connection:
-            where = self._conditions(connection, filters)
+            plan = self._plan(connection, filters)
             while True:
                 wanted = limit - len(page.items)
-                stmt = self._keyset(where, filters, phase, key, after)
+                stmt = self._keyset(plan, filters, phase, key, after)
                 rows = connection.execute(stmt.limit(wanted + 1)).mappings().all()
                 page.items.extend(dict(row) for row in rows[:wanted])
                 if len(rows) > wanted:
@@ -253,23 +307,19 @@ class Search(Store):
                     return page
                 phase, key, after = 1, None, None
                 if len(page.items) == limit:  # full at the end of phase 0: is there more?
-                    more = self._keyset(where, filters, 1, None, None).limit(1)
+                    more = self._keyset(plan, filters, 1, None, None).limit(1)
                     if connection.execute(more).first() is not None:
                         page.next = _encode_cursor(filters, 1, None, None)
                     return page
 
     def _keyset(
-        self,
-        where: Sequence[ColumnElement[bool]],
-        filters: Filters,
-        phase: int,
-        key: Any,
-        after: int | None,
+        self, plan: _Plan, filters: Filters, phase: int, key: Any, after: int | None
     ) -> Select[Any]:
         """The rows of ``phase`` after (key, id), in the view's order."""
         desc = filters.order == "desc"
-        stmt = self._base(where)
-        id_ = _table.c.id
+        stmt = self._base(plan)
+        # driven by the text index, its rowid (the id) is the order it reads in
+        id_ = _fts.c.rowid if plan.driven else _table.c.id
         if filters.sort == "seen" or phase == 1:
             if filters.sort != "seen":
                 stmt = stmt.where(_key_column(filters.sort).is_(None))
@@ -286,9 +336,11 @@ class Search(Store):
             )
         return stmt.order_by(*((column.desc(), id_.desc()) if desc else (column, id_)))
 
-    def _base(self, where: Sequence[ColumnElement[bool]]) -> Select[Any]:
-        return (
-            select(*_base_columns())
-            .join_from(_table, _portals, _portals.c.name == _table.c.portal)
-            .where(*where)
-        )
+    def _base(self, plan: _Plan) -> Select[Any]:
+        stmt = select(*_base_columns())
+        if plan.driven:
+            stmt = stmt.select_from(_fts).join(_table, _table.c.id == _fts.c.rowid)
+            stmt = stmt.join(_portals, _portals.c.name == _table.c.portal)
+        else:
+            stmt = stmt.join_from(_table, _portals, _portals.c.name == _table.c.portal)
+        return stmt.where(*plan.where)

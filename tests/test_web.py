@@ -79,6 +79,22 @@ def test_search_finds_two_characters_names_and_words_on_both_backends(repo: Repo
     assert urls(until=date(2026, 3, 1), by="meeting") == ["00001.html"]
 
 
+@pytest.mark.parametrize("dense", [5, 2000])
+def test_common_words_are_checked_row_by_row_with_the_same_answers(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch, dense: int
+):
+    """More text matches than DENSE: the filters' own order, each row asked of the index."""
+    monkeypatch.setattr("storage.search.DENSE", dense)
+    seed(repo, "weibin", "渭滨区人民政府", "陕西省宝鸡市渭滨区", [
+        meeting("weibin", i, date(2026, 3, 1 + i % 20), "吴玉新" if i % 4 else "苗坤")
+        for i in range(40)
+    ] + [record("weibin", 100 + i) for i in range(10)])  # fmt: skip
+    assert len(all_pages(repo, Filters(q="常务"), 7)) == 40
+    assert len(all_pages(repo, Filters(q="常务", person="苗坤", sort="meeting"), 3)) == 10
+    assert len(all_pages(repo, Filters(q="工作", sort="published", order="asc"), 4)) == 50
+    assert all_pages(repo, Filters(q="常务", portal="nowhere"), 5) == []
+
+
 def test_api_pages_through_a_thousand_records_once_each_while_more_are_stored(
     repo: Repository,
 ):

@@ -1,7 +1,8 @@
 """search: the bigram text index of every announcement, and the indexes the web pages sort by
 
 SQLite: a contentless FTS5 table, ``announcement_text`` (rowid = announcements.id, the
-``ascii`` tokenizer: the store writes the tokens, space-separated). PostgreSQL: a table of
+``ascii`` tokenizer: the store writes the tokens, space-separated, and the facets
+portal:NAME and meeting:1). PostgreSQL: a table of
 (announcement_id, tsvector) with a GIN index, built after the rows. Every stored
 announcement is indexed here; the store indexes new ones as it inserts them
 (storage.textindex). meeting_date (the meetings page, sorting) and duplicate_of (a record's
@@ -35,7 +36,12 @@ def upgrade() -> None:
             f"CREATE TABLE {TABLE} (announcement_id BIGINT PRIMARY KEY, grams TSVECTOR NOT NULL)"
         )
     else:
-        op.execute(f"CREATE VIRTUAL TABLE {TABLE} USING fts5(grams, content='', tokenize='ascii')")
+        # columnsize=0: no per-row token counts, which only ranking (bm25) reads; the
+        # driver's SQL, where ':_' is no bind parameter
+        connection.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE {TABLE} USING fts5(grams, content='', columnsize=0,"
+            " tokenize=\"ascii tokenchars ':_'\")"
+        )
     # the index is built with the store's own tokeniser: the queries use the same one
     index_all(connection)
     if postgresql:

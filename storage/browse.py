@@ -48,7 +48,7 @@ class Browse(Search):
         base = base.where(
             _table.c.is_meeting.is_(True),
             _table.c.meeting_date.is_not(None),
-            original(),
+            original(self.dialect),
         )
         coming = base.where(_table.c.meeting_date >= today).order_by(
             _table.c.meeting_date, _table.c.id

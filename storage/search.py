@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,9 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Select,
-    Text,
     and_,
-    cast,
     column,
     func,
     literal_column,
@@ -34,12 +33,23 @@ from storage.base import Store
 from storage.models import Announcement, PortalRow
 from storage.record import EXPORT_FIELDS
 from storage.retry import retried
-from storage.textindex import TABLE, Clauses, Phrase, facet, fts5_query, phrases, tsquery
+from storage.textindex import (
+    TABLE,
+    Clauses,
+    Phrase,
+    facet,
+    fts5_query,
+    person_phrases,
+    phrases,
+    tsquery,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the contract's zone: days begin at its midnight
 SORTS = ("seen", "published", "meeting")  # first seen (the id's order), published, meeting date
 BY = ("seen", "published", "meeting")  # which date since/until read, as `govwatch export`
-DENSE = 2000  # text matches fetched at most; more means common words (see the docstring)
+# text matches fetched at most; more means common words (see Search._text_plan). PostgreSQL
+# reads the newest matches checking row by row (a tsvector read each), so fewer
+DENSE = {"sqlite": 2000, "postgresql": 0}
 MAX_LIMIT = 1000
 
 _table = Announcement.__table__
@@ -112,22 +122,15 @@ def _contains(column: Any, needle: str) -> ColumnElement[bool]:
     return func.lower(column).contains(needle.lower(), autoescape=True)
 
 
-def _person(name: str) -> ColumnElement[bool]:
-    """Presider, a speaker or an attendee contains ``name``; the lists are JSON text, where
-    SQLAlchemy wrote non-ASCII characters as \\u escapes."""
-    forms = dict.fromkeys([name, json.dumps(name)[1:-1]])
-    return or_(
-        _contains(_table.c.presider, name),
-        *(_contains(cast(_table.c[c], Text), f) for c in ("speakers", "attendees") for f in forms),
-    )
-
-
 _KEY_NAMES = {"seen": "id", "published": "published_at", "meeting": "meeting_date"}
 
 
-def original() -> ColumnElement[bool]:
-    """Not a copy of an announcement stored before. Not ``duplicate_of IS NULL``: with
-    that, SQLite reads nearly every row through the duplicate_of index (most are NULL)."""
+def original(dialect: str) -> ColumnElement[bool]:
+    """Not a copy of an announcement stored before. On SQLite not ``duplicate_of IS NULL``:
+    with that it reads nearly every row through the duplicate_of index (most are NULL);
+    PostgreSQL's statistics know, and misjudge the other form."""
+    if dialect == "postgresql":
+        return _table.c.duplicate_of.is_(None)
     return func.coalesce(_table.c.duplicate_of, "") == ""
 
 
@@ -168,7 +171,9 @@ class _Plan:
 
 
 _fts = table(TABLE, column("rowid"))  # SQLite's FTS5 table, as a FROM
-MANY_PORTALS = 50  # a region of more portals is checked row by row, not through the index
+# a region of more portals is checked by the portal column, not as facets in the text index
+# (PostgreSQL's planner reads a long OR of lexemes as too costly for the GIN index)
+MANY_PORTALS = {"sqlite": 300, "postgresql": 20}
 
 
 class Search(Store):
@@ -189,50 +194,43 @@ class Search(Store):
         stmt = text(f"SELECT {key} FROM {TABLE} WHERE {condition} ORDER BY {key} DESC LIMIT :limit")
         return list(connection.execute(stmt, {"text_q": query, "limit": limit}).scalars())
 
-    def _clauses(self, connection: Any, filters: Filters) -> Clauses | None:
+    def _clauses(self, filters: Filters, region: Sequence[str] | None) -> Clauses | None:
         """What the text index is asked: the words, the person's name, and the facets of
-        the filters that have one (portal, meetings only, a region's few portals); None
-        without words or a person, [] when nothing can match."""
+        the filters that have one (portal, meetings only, the portals of the region, when
+        they are few); None without words or a person."""
         found: list[list[Phrase]] = [[p] for p in phrases(filters.q)]
         if filters.person:
-            found += [[p] for p in phrases(filters.person) if [p] not in found]
+            found += [[p] for p in person_phrases(filters.person)]
         if not found:
             return None
         if filters.portal:
             found.append([facet("portal", filters.portal)])
         if filters.meetings_only:
             found.append([facet("meeting", "1")])
-        if filters.region:
-            names = (
-                connection.execute(
-                    select(_portals.c.name).where(_contains(_portals.c.region, filters.region))
-                )
-                .scalars()
-                .all()
-            )
-            if not names:
-                return []
-            if len(names) <= MANY_PORTALS:
-                found.append([facet("portal", name) for name in names])
+        if region is not None and len(region) <= MANY_PORTALS[self.dialect]:
+            found.append([facet("portal", name) for name in region])
         return found
 
-    def _text_plan(self, connection: Any, filters: Filters, plan: _Plan) -> None:
+    def _text_plan(
+        self, connection: Any, filters: Filters, region: Sequence[str] | None, plan: _Plan
+    ) -> None:
         """Add the text condition to ``plan``. Up to DENSE matches: their ids. More: on
         PostgreSQL a semi-join the planner places (GIN bitmaps); on SQLite, by id the
         index's matches drive the scan, by another sort that sort's index does, the
         matches read once into a set (``+id``: not an index of the id, a membership)."""
-        clauses = self._clauses(connection, filters)
+        clauses = self._clauses(filters, region)
         if clauses is None:
             return
-        if not clauses:
-            plan.where.append(_table.c.id.is_(None))  # nothing matches
-            return
-        ids = self._text_ids(connection, clauses, DENSE + 1)
-        if len(ids) <= DENSE:
+        dense = DENSE[self.dialect]
+        ids = self._text_ids(connection, clauses, dense + 1)
+        if len(ids) <= dense:
             plan.where.append(_table.c.id.in_(ids) if ids else _table.c.id.is_(None))
             return
         condition, query = self._match(clauses)
         if self.dialect == "postgresql":
+            # the planner takes a match for cheap: it is a tsvector read (detoasted) per row,
+            # which a sequential scan of the index's table does for every row
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             matches = text(f"SELECT announcement_id FROM {TABLE} WHERE {condition}")
             plan.where.append(_table.c.id.in_(matches.bindparams(text_q=query)))
         elif filters.sort == "seen":
@@ -251,10 +249,16 @@ class Search(Store):
         where = plan.where
         if filters.portal:
             where.append(_table.c.portal == filters.portal)
-        if filters.region:
-            where.append(_contains(_portals.c.region, filters.region))
-        if filters.person:
-            where.append(_person(filters.person))
+        region = None
+        if filters.region:  # its portals: a planner estimates an IN list, not a LIKE
+            region = (
+                connection.execute(
+                    select(_portals.c.name).where(_contains(_portals.c.region, filters.region))
+                )
+                .scalars()
+                .all()
+            )
+            where.append(_table.c.portal.in_(region) if region else _table.c.id.is_(None))
         if filters.meetings_only:
             where.append(_table.c.is_meeting.is_(True))
         if filters.kind and has_column("meeting_status"):
@@ -263,7 +267,7 @@ class Search(Store):
         if filters.meeting_from:
             where.append(_table.c.meeting_date >= filters.meeting_from)
         if filters.originals_only:
-            where.append(original())
+            where.append(original(self.dialect))
         column = {
             "seen": _table.c.first_seen_at,
             "published": _table.c.published_at,
@@ -277,7 +281,7 @@ class Search(Store):
                 where.append(column <= filters.until)
             else:
                 where.append(column < _day_start(filters.until + timedelta(days=1)))
-        self._text_plan(connection, filters, plan)
+        self._text_plan(connection, filters, region, plan)
         return plan
 
     @retried("search announcements")

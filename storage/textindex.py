@@ -93,12 +93,27 @@ def facet(name: str, value: str) -> Phrase:
     return Phrase((f"{name}:{value}",))
 
 
+PEOPLE = ("presider", "speakers", "attendees")
+PERSON = "p:"  # the prefix of a person's tokens
+
+
+def person_phrases(name: str) -> list[Phrase]:
+    """What a presider, speaker or attendee containing ``name`` has in the index."""
+    return [Phrase(tuple(PERSON + t for t in p.tokens), p.prefix) for p in phrases(name)]
+
+
 def document(record: Mapping[str, Any]) -> list[str]:
-    """The tokens indexed for a record: its text's, then its facets'."""
+    """The tokens indexed for a record: its text's, its facets', and each person's name
+    again as person tokens (``p:吴玉 p:玉新 p:新``: a name's last character ends it, so a
+    phrase never runs from one name into the next)."""
     found = tokens(record_text(record))
     found.append(facet("portal", str(record["portal"])).tokens[0])
     if record.get("is_meeting"):
         found.append(facet("meeting", "1").tokens[0])
+    for field in PEOPLE:
+        value = record.get(field)
+        for name in value if isinstance(value, list) else [value] if value else []:
+            found.extend(PERSON + token for token in tokens(str(name)))
     return found
 
 

@@ -73,6 +73,8 @@ def test_search_finds_two_characters_names_and_words_on_both_backends(repo: Repo
     assert urls(q="委员会") == []
     # presider or speaker; the name in a body alone is not enough
     assert urls(person="吴玉新") == ["00001.html", "00002.html"]
+    assert urls(person="玉新") == ["00001.html", "00002.html"]  # a substring of the name
+    assert urls(person="吴玉新王") == []  # no phrase from one name into the next
     assert urls(q="常务", region="辽宁") == ["00006.html"]
     assert urls(q="常务", portal="weibin", meetings_only=True) == ["00001.html", "00002.html"]
     assert urls(since=date(2026, 3, 2), by="meeting") == ["00002.html", "00006.html"]
@@ -84,7 +86,7 @@ def test_common_words_are_checked_row_by_row_with_the_same_answers(
     repo: Repository, monkeypatch: pytest.MonkeyPatch, dense: int
 ):
     """More text matches than DENSE: the filters' own order, each row asked of the index."""
-    monkeypatch.setattr("storage.search.DENSE", dense)
+    monkeypatch.setattr("storage.search.DENSE", {"sqlite": dense, "postgresql": dense})
     seed(repo, "weibin", "渭滨区人民政府", "陕西省宝鸡市渭滨区", [
         meeting("weibin", i, date(2026, 3, 1 + i % 20), "吴玉新" if i % 4 else "苗坤")
         for i in range(40)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from crawler.web.config import ServeConfig
 from storage import Repository
 
 HERE = Path(__file__).parent
+CHOICES_TTL = 60.0  # seconds the search form's list of portals is kept
 
 
 @dataclass
@@ -51,9 +53,19 @@ class Web:
         )
         env.globals.update(meeting_title=records.meeting_title, token_set=bool(config.token))
         self.templates = Jinja2Templates(env=env)
+        self._choices: tuple[float, list[tuple[str, str]]] | None = None
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+    def portal_choices(self) -> list[tuple[str, str]]:
+        """(name, title) of every stored portal, for the search form; read at most once a
+        minute (a thousand portals cost more than the search)."""
+        now = time.monotonic()
+        if self._choices is None or now - self._choices[0] > CHOICES_TTL:
+            rows = sorted((p.name, p.title or p.name) for p in self.repo.portal_rows())
+            self._choices = (now, rows)
+        return self._choices[1]
 
     def portals(self) -> list[Any]:
         """portals.yaml's entries, or the portals stored when there is no portal file."""

@@ -55,7 +55,7 @@ def search(
     web = _web(request)
     filters = query.filters()
     page = web.repo.search(filters, cursor or None, read_limit(limit))
-    portals = sorted((p.name, p.title or p.name) for p in web.repo.portal_rows())
+    portals = web.portal_choices()
     return web.page(
         request,
         "search.html",

@@ -1,9 +1,8 @@
 """Reads for the web UI: search with filters and keyset paging, the meetings page, a record.
 
 A text query is answered through the bigram index (storage.textindex), which also holds the
-portal and meeting facets. The index is asked for the newest ``DENSE`` matches; when there
-are fewer, they are all the matches and the filters and the sort run over those ids. When
-there are more, the words are common: see ``Search._text_plan`` and docs/web.md.
+portal and meeting facets and the people's names: how, for rare and common words, is told
+at ``Search._text_plan`` and in docs/web.md.
 """
 
 from __future__ import annotations
@@ -47,9 +46,7 @@ from storage.textindex import (
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the contract's zone: days begin at its midnight
 SORTS = ("seen", "published", "meeting")  # first seen (the id's order), published, meeting date
 BY = ("seen", "published", "meeting")  # which date since/until read, as `govwatch export`
-# text matches fetched at most; more means common words (see Search._text_plan). PostgreSQL
-# reads the newest matches checking row by row (a tsvector read each), so fewer
-DENSE = {"sqlite": 2000, "postgresql": 0}
+DENSE = 2000  # SQLite: text matches fetched at most; more means common words (_text_plan)
 MAX_LIMIT = 1000
 
 _table = Announcement.__table__
@@ -187,11 +184,12 @@ class Search(Store):
             return "grams @@ CAST(:text_q AS tsquery)", tsquery(clauses)
         return f"{TABLE} MATCH :text_q", fts5_query(clauses)
 
-    def _text_ids(self, connection: Any, clauses: Clauses, limit: int) -> list[int]:
-        """Ids of up to ``limit`` announcements that match, newest first."""
-        condition, query = self._match(clauses)
-        key = "announcement_id" if self.dialect == "postgresql" else "rowid"
-        stmt = text(f"SELECT {key} FROM {TABLE} WHERE {condition} ORDER BY {key} DESC LIMIT :limit")
+    def _text_ids(self, connection: Any, query: str, limit: int) -> list[int]:
+        """Ids of up to ``limit`` announcements that match, newest first (SQLite)."""
+        stmt = text(
+            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :text_q ORDER BY rowid DESC"
+            " LIMIT :limit"
+        )
         return list(connection.execute(stmt, {"text_q": query, "limit": limit}).scalars())
 
     def _clauses(self, filters: Filters, region: Sequence[str] | None) -> Clauses | None:
@@ -214,25 +212,27 @@ class Search(Store):
     def _text_plan(
         self, connection: Any, filters: Filters, region: Sequence[str] | None, plan: _Plan
     ) -> None:
-        """Add the text condition to ``plan``. Up to DENSE matches: their ids. More: on
-        PostgreSQL a semi-join the planner places (GIN bitmaps); on SQLite, by id the
-        index's matches drive the scan, by another sort that sort's index does, the
-        matches read once into a set (``+id``: not an index of the id, a membership)."""
+        """Add the text condition to ``plan``.
+
+        PostgreSQL: a semi-join the planner places by the lexemes' statistics (the GIN
+        bitmap for rare words, the sort's order and a check per row for common ones).
+        SQLite: up to DENSE matches, their ids. More: by id the index's matches drive the
+        scan; by another sort that sort's index does, the matches read once into a set
+        (``+id``: the id not taken as a way in, only as a membership)."""
         clauses = self._clauses(filters, region)
         if clauses is None:
             return
-        dense = DENSE[self.dialect]
-        ids = self._text_ids(connection, clauses, dense + 1)
-        if len(ids) <= dense:
-            plan.where.append(_table.c.id.in_(ids) if ids else _table.c.id.is_(None))
-            return
         condition, query = self._match(clauses)
         if self.dialect == "postgresql":
-            # the planner takes a match for cheap: it is a tsvector read (detoasted) per row,
-            # which a sequential scan of the index's table does for every row
+            # the planner takes a match for cheap, where it reads a whole tsvector: a
+            # sequential scan of the index's table would read every one
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             matches = text(f"SELECT announcement_id FROM {TABLE} WHERE {condition}")
             plan.where.append(_table.c.id.in_(matches.bindparams(text_q=query)))
+            return
+        ids = self._text_ids(connection, query, DENSE + 1)
+        if len(ids) <= DENSE:
+            plan.where.append(_table.c.id.in_(ids) if ids else _table.c.id.is_(None))
         elif filters.sort == "seen":
             plan.where.append(text(condition).bindparams(text_q=query))  # type: ignore[arg-type]
             plan.driven = True

@@ -86,7 +86,7 @@ def test_common_words_are_checked_row_by_row_with_the_same_answers(
     repo: Repository, monkeypatch: pytest.MonkeyPatch, dense: int
 ):
     """More text matches than DENSE: the filters' own order, each row asked of the index."""
-    monkeypatch.setattr("storage.search.DENSE", {"sqlite": dense, "postgresql": dense})
+    monkeypatch.setattr("storage.search.DENSE", dense)
     seed(repo, "weibin", "渭滨区人民政府", "陕西省宝鸡市渭滨区", [
         meeting("weibin", i, date(2026, 3, 1 + i % 20), "吴玉新" if i % 4 else "苗坤")
         for i in range(40)

@@ -279,6 +279,15 @@ def test_hostile_strings_are_escaped_and_unsafe_links_are_text(served: str):
     assert "unsafe-inline" not in headers["content-security-policy"]
 
 
+def test_a_malformed_portal_file_is_one_message_on_the_page(sqlite_url: str, tmp_path: Path):
+    Repository.open(sqlite_url).close()
+    with running_app(sqlite_url, tmp_path, portals="- name: Bad Name!\n") as base:
+        status, _, body = fetch(base + "/portals")
+        assert status == 500 and "portals.yaml" in body.decode()
+        assert "Traceback" not in body.decode()
+        assert fetch(base + "/")[0] == 200  # the rest still serves
+
+
 def test_only_get_and_head(served: str):
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         status, _, _ = fetch(served + "/", method=method)

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from crawler.exceptions import GovwatchError
 from crawler.web import api, feeds, pages
 from crawler.web.config import ServeConfig
 from crawler.web.context import HERE, Web
@@ -39,6 +40,15 @@ def create_app(config: ServeConfig, repo: Repository | None = None) -> FastAPI:
             return JSONResponse({"error": str(exc)}, status_code=400)
         web: Web = request.app.state.web
         return web.page(request, "error.html", 400, message=str(exc))
+
+    @app.exception_handler(GovwatchError)
+    async def config_error(request: Request, exc: GovwatchError) -> Response:
+        # a malformed portals.yaml or alerts.yaml: its message names the file and entry
+        logger.warning("%s: %s", request.url.path, exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": str(exc)}, status_code=500)
+        web: Web = request.app.state.web
+        return web.page(request, "error.html", 500, message=str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "latency": "bench.daemon:run_latency",
     "render": "bench.render:run",
     "analysis": "bench.analysis:run",
+    "web": "bench.web:run",
 }
 # minutes even at small sizes: --quick leaves them out unless named with --only
 NOT_QUICK = {"render"}

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,21 @@ def python_module(module: str, *args: str, timeout: float, log: Path) -> dict[st
         tail = log.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"{module} {' '.join(args)} exited {done.returncode}:\n{tail}")
     return dict(json.loads(lines[-1]))
+
+
+def sqlite_values(values: Sequence[Any]) -> tuple[Any, ...]:
+    """Values as SQLAlchemy writes them to SQLite: DateTime, Date and Boolean as text and
+    integers (for bulk loads with plain SQL)."""
+    return tuple(
+        v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(v, datetime)
+        else v.isoformat()
+        if isinstance(v, date)
+        else int(v)
+        if isinstance(v, bool)
+        else v
+        for v in values
+    )
 
 
 def fmt(value: float, digits: int = 0) -> str:

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Options, Result, fmt, median
+from bench.common import ROOT, Options, Result, fmt, median, sqlite_values
 from bench.simsite import article_paragraphs, vocabulary
 from crawler.dedupe import Candidate, Deduplicator, Signature, sign
 from crawler.settings import GOVWATCH_BATCH_SIZE
@@ -103,18 +103,7 @@ def bulk_rows(count: int, until: datetime, sqlite_text: bool) -> Iterator[tuple[
         values: tuple[Any, ...] = tuple(
             row.get(name, "[]" if name in LIST_COLUMNS else None) for name in COLUMNS
         )
-        if sqlite_text:  # SQLAlchemy's SQLite formats for DateTime, Date and Boolean
-            values = tuple(
-                v.strftime("%Y-%m-%d %H:%M:%S.%f")
-                if isinstance(v, datetime)
-                else v.isoformat()
-                if isinstance(v, date)
-                else int(v)
-                if isinstance(v, bool)
-                else v
-                for v in values
-            )
-        yield values
+        yield sqlite_values(values) if sqlite_text else values
 
 
 def band_level(i: int, count: int, caps: tuple[int | None, ...]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.alerts import Item, Match, NewMessage
+from storage.browse import Meetings, RecordPage
 from storage.db import DEFAULT_DB_URL, SQLITE_BUSY_TIMEOUT, connect, migrate, safe_url
 from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
 from storage.durations import is_duration, parse_duration, utcnow
@@ -32,11 +33,13 @@ from storage.record import (
 from storage.repository import Repository
 from storage.retry import RetrySettings
 from storage.runs import ARTICLE, LIST, Missed, Validators
+from storage.search import BY, SORTS, BadQuery, Filters, Page
 
 __all__ = [
     "ARTICLE",
     "BAND_LEVEL_CAPS",
     "BROKEN",
+    "BY",
     "COLUMN_FIELDS",
     "DEFAULT_DB_URL",
     "EXPORT_FIELDS",
@@ -51,6 +54,7 @@ __all__ = [
     "PENDING",
     "SENDING",
     "SENT",
+    "SORTS",
     "SQLITE_BUSY_TIMEOUT",
     "STORED_FIELDS",
     "UNSENT",
@@ -59,16 +63,21 @@ __all__ = [
     "AlertMessage",
     "Announcement",
     "AnnouncementBand",
+    "BadQuery",
     "CrawlRun",
+    "Filters",
     "Item",
     "LeaseInfo",
     "Match",
+    "Meetings",
     "Missed",
     "NewMessage",
+    "Page",
     "PortalHealth",
     "PortalRow",
     "PortalSummary",
     "RecordField",
+    "RecordPage",
     "Repository",
     "RetrySettings",
     "StorageError",

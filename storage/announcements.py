@@ -17,6 +17,7 @@ from storage.durations import utcnow
 from storage.models import AlertEvent, Announcement
 from storage.record import EXPORT_FIELDS, INDEX_FIELDS
 from storage.retry import retried
+from storage.textindex import TextIndex
 
 
 @cache
@@ -55,8 +56,9 @@ def _one_row_insert(
     ]
 
 
-class Announcements(DedupeIndex):
-    """One row per canonical URL; each new row's keys go to the dedupe index with it."""
+class Announcements(DedupeIndex, TextIndex):
+    """One row per canonical URL; each new row's keys go to the dedupe index with it, and
+    its text to the search index (storage.textindex)."""
 
     @property
     def _insert_chunk(self) -> int:
@@ -93,6 +95,7 @@ class Announcements(DedupeIndex):
         now = utcnow()
         keys = {record["url"]: level_keys(record) for record in records}
         fingerprints = {record["url"]: record.get("fingerprint") for record in records}
+        by_url = {record["url"]: record for record in reversed(records)}  # the first of each URL
         rows = [
             {"first_seen_at": now, **{k: v for k, v in record.items() if k not in INDEX_FIELDS}}
             for record in records
@@ -106,6 +109,8 @@ class Announcements(DedupeIndex):
                 for chunk in chunks(list(same), self._insert_chunk):
                     inserted = self._insert_new_announcements(session, list(chunk))
                     new.extend(inserted)
+                    # searchable at once: the text index is written with the rows
+                    self._index_texts(session, [(id_, by_url[url]) for id_, url, _ in inserted])
                     band_rows = [
                         (key, id_) for id_, url, _ in inserted for key in keys.get(url, ())
                     ]

@@ -58,7 +58,7 @@ class Announcement(Base):
     is_meeting: Mapped[bool] = mapped_column(default=False, index=True)
     # "upcoming" (a notice of a meeting to come) or "held" (a report); None for no meeting
     meeting_status: Mapped[str | None] = mapped_column(String(20))
-    meeting_date: Mapped[date | None]
+    meeting_date: Mapped[date | None] = mapped_column(index=True)
     meeting_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM", Asia/Shanghai
     meeting_name: Mapped[str | None] = mapped_column(Text)
     presider: Mapped[str | None] = mapped_column(String(200))
@@ -75,7 +75,7 @@ class Announcement(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(40))
     # 64-bit simhash of the body's shingles, stored signed; near copies differ in a few bits
     simhash: Mapped[int | None] = mapped_column(BigInteger)
-    duplicate_of: Mapped[str | None] = mapped_column(String(2048))
+    duplicate_of: Mapped[str | None] = mapped_column(String(2048), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
 

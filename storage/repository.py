@@ -6,6 +6,7 @@ import os
 
 from storage.alerts import Alerts
 from storage.announcements import Announcements
+from storage.browse import Browse
 from storage.db import connect, migrate
 from storage.health import Health
 from storage.leases import Leases
@@ -15,12 +16,12 @@ from storage.retry import RetrySettings
 from storage.runs import Runs
 
 
-class Repository(Announcements, Runs, Portals, Health, Alerts, Leases, Retention):
+class Repository(Announcements, Runs, Portals, Health, Alerts, Leases, Retention, Browse):
     """All SQL of govwatch. Create one per process with :meth:`open`.
 
     Each table group is a class of its own module (announcements and the dedupe index,
-    runs and validators, portals, the alert outbox, portal health, leases, retention); this
-    class is all of them on one engine. Each public method is one transaction, tried again
+    runs and validators, portals, the alert outbox, portal health, leases, retention, the web
+    UI's reads); this class is all of them on one engine. Each public method is one transaction, tried again
     while the database is unreachable or locked (storage.retry), then StorageUnavailable.
     """
 

@@ -39,8 +39,9 @@ def test_quick_benchmarks_run_and_print_their_table(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
-    for name in ("throughput", "incremental", "store", "footprint", "latency", "analysis"):
+    for name in ("throughput", "incremental", "store", "footprint", "latency", "analysis", "web"):
         assert name in table
     assert "pages/s" in table and "records/s" in table
     assert "article fetches on re-crawl" in table
     assert "CPU per article analysed" in table
+    assert "search, 2 characters, p95" in table

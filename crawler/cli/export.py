@@ -21,7 +21,8 @@ from crawler.cli.common import Commands, db_url
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A record's value as JSON shows it: datetimes in Asia/Shanghai, dates ISO."""
     if isinstance(value, datetime):
         return value.astimezone(SHANGHAI).isoformat()
     if isinstance(value, date):
@@ -39,7 +40,7 @@ def write_records(records: Iterable[Mapping[str, Any]], fmt: str, out: TextIO) -
     if writer:
         writer.writeheader()
     for record in records:
-        row = {k: _json_value(v) for k, v in record.items()}
+        row = {k: json_value(v) for k, v in record.items()}
         if writer:
             writer.writerow(
                 {k: encode(v) if isinstance(v, list | dict) else v for k, v in row.items()}

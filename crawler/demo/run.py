@@ -171,4 +171,5 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
         for message in emails:
             show_email(message, out)
         repo.close()
+    print(f"\nbrowse it: govwatch serve --db {db} --portals {portals} --alerts {alerts}", file=out)
     return 0

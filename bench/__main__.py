@@ -27,6 +27,7 @@ BENCHMARKS = {
     "store": "bench.store:run",
     "footprint": "bench.daemon:run_footprint",
     "latency": "bench.daemon:run_latency",
+    "daemon_cpu": "bench.daemon:run_cpu",
     "render": "bench.render:run",
     "analysis": "bench.analysis:run",
     "web": "bench.web:run",

@@ -158,6 +158,17 @@ def one_crawl_rss(portals: Path, db: str, name: str) -> int:
     return int(usage.ru_maxrss)
 
 
+def virtual_portals(work: Path, portals: int) -> tuple[Path, Path, Path]:
+    """A fresh work folder with the incremental benchmark's site and an empty alerts file."""
+    shutil.rmtree(work, ignore_errors=True)
+    root = work / "site"
+    root.mkdir(parents=True)
+    incremental.build(root, portals)
+    alerts = work / "alerts.yaml"
+    alerts.write_text("subscriptions: []\n")
+    return work, root, alerts
+
+
 def run_footprint(options: Options) -> Result:
     result = Result(FOOTPRINT, "Daemon footprint: `govwatch run` with 1,000 portals")
     if not govwatch_ready():
@@ -165,13 +176,7 @@ def run_footprint(options: Options) -> Result:
         return result
     portals = 10 if options.quick else 1000
     seconds = 5.0 if options.quick else 150.0
-    work = options.workdir / FOOTPRINT
-    shutil.rmtree(work, ignore_errors=True)
-    root = work / "site"
-    root.mkdir(parents=True)
-    incremental.build(root, portals)
-    alerts = work / "alerts.yaml"
-    alerts.write_text("subscriptions: []\n")
+    work, root, alerts = virtual_portals(options.workdir / FOOTPRINT, portals)
     samples: list[dict[str, Any]] = []
     with nginx_server(root) as server:
         entries = [
@@ -373,3 +378,92 @@ def wait_for_baseline(db: Path, portals: int, timeout: float) -> bool:
                 pass
         time.sleep(1)
     return False
+
+
+# -- CPU per unchanged check ------------------------------------------------------------
+
+CPU = "daemon_cpu"
+TARGET_CPU_MS = 5.0
+
+
+def checks_done(db: Path, since: str) -> int:
+    import sqlite3
+
+    connection = sqlite3.connect(db, timeout=30)
+    try:
+        row = connection.execute(
+            "SELECT COUNT(*) FROM crawl_runs WHERE started_at >= ? AND status = 'finished'",
+            (since,),
+        ).fetchone()
+    finally:
+        connection.close()
+    return int(row[0])
+
+
+def daemon_cpu(
+    path: Path, alerts: Path, db: Path, work: Path, seconds: float, services: int
+) -> dict[str, Any]:
+    """CPU of `govwatch run` and every process it started (the kernel's accounting of a
+    waited-for child includes its own waited-for children), over ``seconds`` of checks."""
+    import datetime as dt
+
+    since = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    env = {
+        "GOVWATCH_CRAWL_SERVICES": str(services),
+        "GOVWATCH_START_SPREAD": "10s",
+        "GOVWATCH_JITTER": "0s",
+    }
+    with daemon(path, alerts, f"sqlite:///{db}", work, env) as process:
+        time.sleep(seconds)
+        process.send_signal(signal.SIGTERM)
+        _, _, usage = os.wait4(process.pid, 0)
+        process.returncode = 0
+    cpu = usage.ru_utime + usage.ru_stime
+    checks = checks_done(db, since)
+    return {
+        "services": services,
+        "cpu_s": cpu,
+        "checks": checks,
+        "ms_per_check": 1000 * cpu / max(1, checks),
+    }
+
+
+def run_cpu(options: Options) -> Result:
+    result = Result(CPU, "Daemon CPU per unchanged check, 1,000 portals on a 1m schedule")
+    if not govwatch_ready():
+        result.blocked = "`govwatch run` is not in this checkout yet"
+        return result
+    portals = 20 if options.quick else int(os.environ.get("BENCH_PORTALS", 1000))
+    seconds = 20.0 if options.quick else 150.0
+    work, root, alerts = virtual_portals(options.workdir / CPU, portals)
+    runs: list[dict[str, Any]] = []
+    with nginx_server(root) as server:
+        entries = [
+            portal_entry(
+                f"p{i:04d}",
+                f"{server.base_url}{incremental.style(i).root}index.html",
+                schedule="1m",
+            )
+            for i in range(portals)
+        ]
+        path = write_portals(work / "portals.yaml", entries)
+        for services in (0, 1):  # 0: the old runner, a process per check
+            db = work / f"daemon-{services}.db"
+            incremental.crawl(path, f"sqlite:///{db}", work / "baseline.log")  # the baseline
+            runs.append(daemon_cpu(path, alerts, db, work, seconds, services))
+            logger.info("daemon cpu: %s", runs[-1])
+    result.data.update(portals=portals, seconds=seconds, runs=runs)
+    old, new = runs
+    result.add(
+        "CPU per unchanged check, a process per crawl (old runner)",
+        f"{fmt(old['ms_per_check'])} ms",
+        note=f"{old['checks']} checks in {fmt(seconds)} s",
+    )
+    result.add(
+        "CPU per unchanged check, batched crawl service",
+        f"{fmt(new['ms_per_check'])} ms",
+        f"≤ {fmt(TARGET_CPU_MS)} ms",
+        new["ms_per_check"] <= TARGET_CPU_MS,
+        note=f"{new['checks']} checks in {fmt(seconds)} s",
+    )
+    return result

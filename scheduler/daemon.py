@@ -32,8 +32,8 @@ from scheduler.leadership import Leadership
 from scheduler.loop import DurableJobStore, DurableScheduler
 from scheduler.mailer import FakeMailer, Mailer, SmtpMailer
 from scheduler.portal import PortalSpec
-from scheduler.runner import CrawlRunner
 from scheduler.sender import Sender
+from scheduler.services import crawl_threads, make_runner
 from scheduler.settings import Settings
 from scheduler.triggers import ANCHOR, crawl_trigger, digest_trigger, restart_time
 from storage import Repository, StorageError, utcnow
@@ -72,7 +72,7 @@ def make_scheduler(repo: Repository, settings: Settings) -> DurableScheduler:
         },
         executors={
             "default": ThreadPoolExecutor(4),
-            CRAWLS: ThreadPoolExecutor(settings.max_crawls),
+            CRAWLS: ThreadPoolExecutor(crawl_threads(settings)),
         },
         job_defaults={
             "coalesce": True,
@@ -105,6 +105,8 @@ class Daemon:
         load_portals: Callable[[], Sequence[PortalSpec]],
         load_alerts: Callable[[], AlertsConfig],
         crawl_command: Callable[[str], Sequence[str]],
+        # the crawl service's command and a portal's entry as sent to it (docs/scaling.md)
+        service: tuple[Sequence[str], Callable[[PortalSpec], dict[str, Any]]] | None = None,
         # the configuration files, or a function listing them now (a directory of portal files)
         watched: Sequence[Path] | Callable[[], Sequence[Path]] = (),
         env: Mapping[str, str] | None = None,  # of the crawl processes; the SMTP password
@@ -117,7 +119,7 @@ class Daemon:
         self.watched = watched
         self.env = dict(os.environ if env is None else env)
         self.clock = clock
-        self.runner = CrawlRunner(repo, settings, crawl_command, clock, self.env)
+        self.runner = make_runner(repo, settings, crawl_command, service, clock, self.env)
         self.stopping = threading.Event()
         # set while the daemon must not crawl or send: stopping, or without the lease
         self.halt = threading.Event()

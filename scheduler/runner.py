@@ -124,18 +124,7 @@ class CrawlRunner:
         process.wait()
 
     def _record(self, portal: PortalSpec, since: datetime, outcome: Outcome) -> None:
-        """Mark a run the crawl left "running" as failed, or add one when it left none."""
-        if outcome.problem is None:
-            return
-        name = portal.name
-        if self.repo.fail_unfinished_runs(name, since, outcome.problem):
-            return
-        last = self.repo.last_run(name)
-        if last is not None and last.started_at >= since:
-            return  # the crawl recorded its own ending (a failed run exits with code 1)
-        self.repo.ensure_portal(name, portal.title, portal.region)
-        run_id = self.repo.start_run(name, full=False)
-        self.repo.finish_run(run_id, status="failed", message=outcome.problem)
+        record_failure(self.repo, portal, since, outcome)
 
     def stop_all(self) -> None:
         """At shutdown: no new crawls; running ones get SIGTERM, then SIGKILL."""
@@ -150,3 +139,18 @@ class CrawlRunner:
                 process.wait(timeout=self.settings.kill_grace)
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
+
+
+def record_failure(repo: Repository, portal: PortalSpec, since: datetime, outcome: Outcome) -> None:
+    """Mark a run the crawl left "running" as failed, or add one when it left none."""
+    if outcome.problem is None:
+        return
+    name = portal.name
+    if repo.fail_unfinished_runs(name, since, outcome.problem):
+        return
+    last = repo.last_run(name)
+    if last is not None and last.started_at >= since:
+        return  # the crawl recorded its own ending (a failed run exits with code 1)
+    repo.ensure_portal(name, portal.title, portal.region)
+    run_id = repo.start_run(name, full=False)
+    repo.finish_run(run_id, status="failed", message=outcome.problem)

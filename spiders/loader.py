@@ -12,7 +12,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.configfiles.portals import load_portals, portals_exist
+from crawler.configfiles.portals import Portal, load_portals, portals_exist
 from crawler.crawl.config import CrawlConfig
 
 logger = logging.getLogger(__name__)
@@ -42,3 +42,15 @@ class PortalSpiderLoader(SpiderLoader):
                 self._spiders[name] = cls
             else:
                 logger.debug("spider %s has no portals.yaml entry; not listed", name)
+
+    def for_entry(self, portal: Portal) -> type:
+        """A spider for an entry the crawl service was sent (the daemon's loaded file): a
+        hand-written spider of that name receives it, as in __init__."""
+        from spiders.base import PortalSpider
+
+        base = self._spiders.get(portal.name)
+        if base is not None and issubclass(base, PortalSpider):
+            return base.for_portal(portal)
+        if base is not None and getattr(base, "portal", None) is not None:
+            return type(base.__name__, (base,), {"portal": portal})
+        return PortalSpider.for_portal(portal)

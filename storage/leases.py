@@ -21,9 +21,10 @@ from storage.models import Lease
 from storage.retry import retried
 
 
-def holder_name(role: str) -> str:
-    """How a process names itself as a holder: its role, host and process id."""
-    return f"{role} {socket.gethostname()} pid {os.getpid()}"
+def holder_name(role: str, pid: int | None = None) -> str:
+    """How a process names itself as a holder: its role, host and process id (``pid``: a
+    child's, whose leases its parent releases once it saw it die)."""
+    return f"{role} {socket.gethostname()} pid {os.getpid() if pid is None else pid}"
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,30 @@ class Runs(Store):
             session.flush()
             return run.id
 
+    @retried("record unchanged checks")
+    def record_unchanged(self, checks: Mapping[str, int]) -> None:
+        """Portal → conditional requests answered 304: one finished, not-modified run each,
+        all in one transaction (the crawl service's cheap checks, crawler/service)."""
+        now = utcnow()
+        with self.session.begin() as session:
+            session.add_all(
+                CrawlRun(
+                    portal=portal,
+                    started_at=now,
+                    finished_at=now,
+                    full=False,
+                    status="finished",
+                    requests=requests,
+                    list_pages=0,
+                    not_modified=requests,
+                    new_records=0,
+                    errors=0,
+                    blocked=0,
+                    empty_list_pages=0,
+                )
+                for portal, requests in checks.items()
+            )
+
     @retried("finish a crawl run")
     def finish_run(
         self,

@@ -28,8 +28,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     portals = portals_path(args).resolve()
     alerts = alerts_path(args)[0].resolve()
     crawl = [sys.executable, "-m", "crawler.cli", "--portals", str(portals)]
+    service = [sys.executable, "-m", "crawler.service", "--portals", str(portals)]
     if args.verbose or args.quiet:
         crawl.append("--verbose" if args.verbose else "--quiet")
+        service.append(crawl[-1])
     repo = Repository.open(db_url(args))
     try:
         daemon = Daemon(
@@ -38,6 +40,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             load_portals=lambda: load_portals(portals),
             load_alerts=lambda: alerts_config(args),
             crawl_command=lambda name: [*crawl, "crawl", name],
+            # batches of loaded entries (a reloaded file reaches it) to long-lived crawls
+            service=(service, lambda portal: portal.model_dump(mode="json")),  # type: ignore[attr-defined]
             # every portal file (a directory's or a glob's, listed again at each check)
             watched=lambda: [*portal_files(portals), alerts],
             # crawls get the database URL in their environment: a password stays out of `ps`

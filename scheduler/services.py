@@ -183,13 +183,6 @@ class ServiceRunner:
                 self.services.remove(service)
         if not left:
             return
-        names = ", ".join(p.portal.name for p in left)
-        if self.stopping.is_set():
-            for p in left:
-                p.outcome = Outcome(p.portal.name, None, "stopped at daemon shutdown")
-                p.done.set()
-            return
-        logger.error("crawl service %s died (code %s); running again: %s", service.pid, code, names)
         # it is dead for certain (its parent saw it end): its portals' leases can go now
         holder = holder_name("crawl", service.pid)
         for p in left:
@@ -197,6 +190,13 @@ class ServiceRunner:
                 self.repo.release_lease(f"portal:{p.portal.name}", holder)
             except StorageError as exc:  # it expires after its TTL
                 logger.error("portal %s: lease not released: %s", p.portal.name, exc)
+        if self.stopping.is_set():
+            for p in left:
+                p.outcome = Outcome(p.portal.name, None, "stopped at daemon shutdown")
+                p.done.set()
+            return
+        names = ", ".join(p.portal.name for p in left)
+        logger.error("crawl service %s died (code %s); running again: %s", service.pid, code, names)
         for p in left:
             p.deaths += 1
             if service.alone and p.alone:
@@ -255,6 +255,8 @@ class ServiceRunner:
         with self.lock:
             services = list(self.services)
         for service in services:
+            for name in sorted(service.unfinished):
+                logger.info("crawl %s: stopping (daemon shutdown)", name)
             service.kill(signal.SIGTERM)
         for service in services:
             try:

@@ -7,11 +7,14 @@ import argparse
 import gc
 import logging
 import os
+import signal
 import sys
 import threading
 from typing import Any
 
 from scrapy.utils.reactor import install_reactor
+
+logger = logging.getLogger("crawler.service")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     reactor: Any = installed
 
     scrapy_log_level(settings)
-    service = Service(reactor, CrawlerRunner(settings), settings, os.environ["GOVWATCH_DB"])
+    runner = CrawlerRunner(settings)
+    service = Service(reactor, runner, settings, os.environ["GOVWATCH_DB"])
 
     def read() -> None:
         for line in sys.stdin:
@@ -51,12 +55,23 @@ def main(argv: list[str] | None = None) -> int:
         from twisted.internet import defer
 
         done: Any = defer.DeferredList(list(service.active))
-        done.addBoth(lambda _: reactor.stop())
+        done.addBoth(halt)
 
+    def halt(_: Any = None) -> None:
+        if reactor.running:
+            reactor.stop()
+
+    def stop(signum: int, frame: Any) -> None:
+        """SIGTERM, SIGINT: close every crawl so each records its end, then exit."""
+        logger.info("crawl service: stopping (signal %d)", signum)
+        reactor.callFromThread(lambda: runner.stop().addBoth(halt))
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     threading.Thread(target=read, name="batches", daemon=True).start()
     gc.collect()
     gc.freeze()  # what is loaded lives as long as the process (docs/performance.md)
-    reactor.run()
+    reactor.run(installSignalHandlers=False)
     return 0
 
 

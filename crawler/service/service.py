@@ -23,7 +23,8 @@ from storage import Repository, StorageError
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT = "timeout"  # the close reason of a crawl past its deadline
+# the close reason of a crawl past its deadline: its run's message, as the process runner's
+TIMED_OUT = "killed after its timeout of {:g}s"
 
 
 @dataclass(frozen=True)
@@ -170,4 +171,4 @@ class Service:
         )
         engine = crawler.engine
         if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason=TIMEOUT))
+            deferred_from_coro(engine.close_spider_async(reason=TIMED_OUT.format(job.timeout)))

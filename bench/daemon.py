@@ -420,7 +420,6 @@ def daemon_cpu(
     env = {
         "GOVWATCH_CRAWL_SERVICES": str(services),
         "GOVWATCH_START_SPREAD": "10s",
-        "GOVWATCH_JITTER": "0s",
     }
     with daemon(path, alerts, f"sqlite:///{db}", work, env) as process:
         time.sleep(seconds)

@@ -33,7 +33,7 @@ BENCHMARKS = {
     "web": "bench.web:run",
 }
 # minutes even at small sizes: --quick leaves them out unless named with --only
-NOT_QUICK = {"render"}
+NOT_QUICK = {"render", "daemon_cpu"}
 DOCS = ROOT / "docs" / "performance.md"
 TABLE_START, TABLE_END = "<!-- bench:table -->", "<!-- /bench:table -->"
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler import settings
 from crawler.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DB = "sqlite:///govwatch.db"
-DEFAULT_PORTALS = "portals.yaml"
 DEFAULT_ALERTS = "alerts.yaml"
 
 Command = Callable[[argparse.Namespace], int]
@@ -34,7 +33,7 @@ def db_url(args: argparse.Namespace) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    url = str(args.db or os.environ.get("GOVWATCH_DB") or DEFAULT_DB)
+    url = str(args.db or os.environ.get("GOVWATCH_DB") or settings.GOVWATCH_DB)
     try:
         make_url(url)
     except ArgumentError:
@@ -46,7 +45,7 @@ def db_url(args: argparse.Namespace) -> str:
 
 
 def portals_path(args: argparse.Namespace) -> Path:
-    return Path(args.portals or os.environ.get("GOVWATCH_PORTALS") or DEFAULT_PORTALS)
+    return Path(args.portals or os.environ.get("GOVWATCH_PORTALS") or settings.GOVWATCH_PORTALS)
 
 
 def selected_portals(args: argparse.Namespace, names: Sequence[str] = ()) -> list[Portal]:
@@ -123,7 +122,7 @@ def common_options(top: bool) -> argparse.ArgumentParser:
         "--db",
         metavar="URL",
         default=unset,
-        help="database URL (default: $GOVWATCH_DB or sqlite:///govwatch.db)",
+        help=f"database URL (default: $GOVWATCH_DB or {settings.GOVWATCH_DB})",
     )
     common.add_argument(
         "-v", "--verbose", action="store_true", default=flag, help="log debug messages"

@@ -171,6 +171,9 @@ class AlertMessage(Base):
     subject: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+    # None: an email; else the Apprise channel URL as alerts.yaml writes it (``${VAR}``
+    # unexpanded: secrets stay in the environment)
+    channel: Mapped[str | None] = mapped_column(Text)
     # pending | sending (claimed for one attempt) | sent | failed (given up) | held (a person
     # decides: see storage.alerts)
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -28,21 +28,35 @@ DEFAULT_ALERTS = "alerts.yaml"
 Command = Callable[[argparse.Namespace], int]
 
 
-def db_url(args: argparse.Namespace) -> str:
-    """The database URL of --db, GOVWATCH_DB or the default; a malformed one is a user
-    error (exit code 2), not a traceback."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+def db_url(args: argparse.Namespace, create: bool = False) -> str:
+    """The database URL of --db, GOVWATCH_DB or the default. A malformed or unsupported one,
+    a file that is no database, or (unless ``create``: crawl, run, demo) a SQLite file that
+    does not exist is a user error (exit code 2), said as what to do, not a traceback."""
+    from storage import not_sqlite, sqlite_file, url_problem
 
     url = str(args.db or os.environ.get("GOVWATCH_DB") or DEFAULT_DB)
-    try:
-        make_url(url)
-    except ArgumentError:
-        raise ConfigError(
-            "--db / GOVWATCH_DB: not a database URL "
-            "(like sqlite:///govwatch.db or postgresql://user@host/dbname)"
-        ) from None
+    problem = url_problem(url)
+    if problem:
+        raise ConfigError(f"--db / GOVWATCH_DB: {problem}")
+    path = sqlite_file(url)
+    if path is None:
+        return url
+    if path.is_dir() or not_sqlite(path):
+        raise ConfigError(f"--db / GOVWATCH_DB: {path} is not a SQLite database")
+    if not create and not path.exists():
+        raise ConfigError(f"--db / GOVWATCH_DB: no database at {path}; {_databases_here(path)}")
     return url
+
+
+def _databases_here(missing: Path) -> str:
+    """Where the existing databases are, for a mistyped path: *.db beside the one named."""
+    from storage import not_sqlite
+
+    found = sorted(p for p in missing.parent.glob("*.db") if p.is_file() and not not_sqlite(p))
+    if not found:
+        return "`govwatch crawl` creates one (this command does not create an empty one)"
+    names = ", ".join(f"sqlite:///{p}" for p in found[:5])
+    return f"did you mean {names}? (this command does not create an empty one)"
 
 
 def portals_path(args: argparse.Namespace) -> Path:
@@ -62,7 +76,7 @@ def scrapy_settings(args: argparse.Namespace, **extra: Any) -> ScrapySettings:
     from crawler.crawl.process import project_settings
 
     return project_settings(
-        GOVWATCH_DB=db_url(args),
+        GOVWATCH_DB=db_url(args, create=True),
         GOVWATCH_PORTALS=str(portals_path(args)),
         LOG_LEVEL="DEBUG" if args.verbose else ("WARNING" if args.quiet else "INFO"),
         **extra,
@@ -160,12 +174,15 @@ class Commands:
 
 
 class _LibraryNoise(logging.Filter):
-    """Scrapy's and Alembic's info lines (middleware lists, stats dumps) only with --verbose."""
+    """Scrapy's and Alembic's info lines (middleware lists, stats dumps) and their
+    tracebacks (a refused connection is one line, not fifty) only with --verbose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         library = record.name.startswith(
             ("scrapy", "alembic", "twisted", "py.warnings", "apscheduler")
         )
+        if library and record.exc_info:
+            record.exc_info = record.exc_text = None
         return not library or record.levelno >= logging.WARNING
 
 

@@ -30,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     crawl = [sys.executable, "-m", "crawler.cli", "--portals", str(portals)]
     if args.verbose or args.quiet:
         crawl.append("--verbose" if args.verbose else "--quiet")
-    repo = Repository.open(db_url(args))
+    repo = Repository.open(db_url(args, create=True))
     try:
         daemon = Daemon(
             settings,
@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             # every portal file (a directory's or a glob's, listed again at each check)
             watched=lambda: [*portal_files(portals), alerts],
             # crawls get the database URL in their environment: a password stays out of `ps`
-            env={**os.environ, "GOVWATCH_DB": db_url(args)},
+            env={**os.environ, "GOVWATCH_DB": db_url(args, create=True)},
         )
         return daemon.run()
     finally:

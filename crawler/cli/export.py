@@ -59,6 +59,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     # what is loaded by now lives until the process exits: the collector need not walk it
     gc.freeze()
     try:
+        if args.portal:
+            known_portal(repo.portal_names(), args.portal)
         records = repo.export(
             portal=args.portal, meetings_only=args.meetings_only, since=args.since
         )
@@ -67,6 +69,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         repo.close()
     print(f"{count} records", file=sys.stderr)
     return 0
+
+
+def known_portal(names: list[str], name: str) -> None:
+    """``name`` is among the stored portals; else a user error naming those there are."""
+    from crawler.exceptions import UnknownPortal
+
+    if name not in names:
+        known = ", ".join(names) if names else "none yet (run govwatch crawl)"
+        raise UnknownPortal(f"--portal {name}: no such portal in the database; known: {known}")
 
 
 def _date(text: str) -> date:

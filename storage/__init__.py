@@ -41,7 +41,7 @@ from storage.record import (
 )
 from storage.repository import Repository
 from storage.retry import RetrySettings
-from storage.runs import ARTICLE, LIST, Missed, Validators
+from storage.runs import ARTICLE, LIST, RESET, Missed, Validators
 from storage.search import BY, SORTS, BadQuery, Filters, Page
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "MEETING_FIELDS",
     "OK",
     "PENDING",
+    "RESET",
     "SENDING",
     "SENT",
     "SORTS",

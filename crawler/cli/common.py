@@ -59,6 +59,15 @@ def _databases_here(missing: Path) -> str:
     return f"did you mean {names}? (this command does not create an empty one)"
 
 
+def known_portal(names: list[str], name: str, option: str = "") -> None:
+    """``name`` is among the stored portals; else a user error naming those there are."""
+    from crawler.exceptions import UnknownPortal
+
+    if name not in names:
+        known = ", ".join(names) if names else "none yet (run govwatch crawl)"
+        raise UnknownPortal(f"{option}{name}: no such portal in the database; known: {known}")
+
+
 def portals_path(args: argparse.Namespace) -> Path:
     return Path(args.portals or os.environ.get("GOVWATCH_PORTALS") or DEFAULT_PORTALS)
 

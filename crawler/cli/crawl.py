@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import Commands, portals_path, scrapy_settings, selected_portals
+from crawler.cli.common import (
+    Commands,
+    db_url,
+    known_portal,
+    portals_path,
+    scrapy_settings,
+    selected_portals,
+)
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
@@ -97,6 +104,24 @@ def cmd_portal_check(args: argparse.Namespace) -> int:
     return check_portal(portal, scrapy_settings(args), args.articles, sys.stdout)
 
 
+def cmd_portal_reset(args: argparse.Namespace) -> int:
+    """Forget a portal's list-page validators and missed URLs: its next crawl walks every
+    list page (stored articles are still not fetched again)."""
+    from storage import Repository
+
+    repo = Repository.open(db_url(args))
+    try:
+        known_portal(repo.portal_names(), args.name)
+        pages, missed = repo.reset_portal(args.name)
+    finally:
+        repo.close()
+    print(
+        f"{args.name}: forgot {pages} list-page validators and {missed} missed URLs; "
+        "the next crawl walks every list page"
+    )
+    return 0
+
+
 def register(commands: Commands) -> None:
     p = commands.add("crawl", cmd_crawl)
     p.add_argument("names", nargs="*", metavar="NAME", help="portals to crawl (default: all)")
@@ -133,3 +158,5 @@ def register(commands: Commands) -> None:
         metavar="N",
         help="articles to fetch and extract (default: 3)",
     )
+    p = portal.add("reset", cmd_portal_reset)
+    p.add_argument("name", metavar="NAME", help="the portal to reset")

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from crawler.cli.common import Commands, db_url
+from crawler.cli.common import Commands, db_url, known_portal
 
 # storage.BY, written out: the parser is built without loading SQLAlchemy
 BY = ("seen", "published", "meeting")
@@ -70,7 +70,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     gc.freeze()
     try:
         if args.portal:
-            known_portal(repo.portal_names(), args.portal)
+            known_portal(repo.portal_names(), args.portal, "--portal ")
         if args.bom and args.format == "csv":
             sys.stdout.write("\ufeff")  # Excel reads the CSV as UTF-8 with it
         count = write_records(repo.export(filters), args.format, sys.stdout)
@@ -78,15 +78,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         repo.close()
     print(f"{count} records", file=sys.stderr)
     return 0
-
-
-def known_portal(names: list[str], name: str) -> None:
-    """``name`` is among the stored portals; else a user error naming those there are."""
-    from crawler.exceptions import UnknownPortal
-
-    if name not in names:
-        known = ", ".join(names) if names else "none yet (run govwatch crawl)"
-        raise UnknownPortal(f"--portal {name}: no such portal in the database; known: {known}")
 
 
 def _date(text: str) -> date:

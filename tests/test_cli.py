@@ -185,7 +185,8 @@ def test_scrapy_list_and_a_hand_written_override(tmp_path: Path, site: PortalSit
     assert out.stdout.split() == ["hand-written", "odd", "['127.0.0.1']", "weibin"], out.stderr
 
 
-def test_demo_runs_end_to_end(tmp_path: Path):
+def test_demo_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("GOVWATCH_CHROMIUM", str(tmp_path / "no-chromium"))  # it needs none
     result = govwatch("demo", "--workdir", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -195,6 +196,9 @@ def test_demo_runs_end_to_end(tmp_path: Path):
     assert "alerts after the baseline: 0" in out
     assert "alerts: 1 email(s) for subscription demo-desk" in out
     assert "Subject: [govwatch] 渭滨区人民政府 · " in out and "Presided by: 吴玉新" in out
+    next_steps = out.split("\nnext:\n", 1)[1]
+    for command in ("govwatch serve --db", "govwatch portal check NAME", "govwatch run"):
+        assert command in next_steps
 
 
 def test_errors_of_the_packages_commands_import_are_reported(

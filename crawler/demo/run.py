@@ -175,5 +175,14 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
         for message in emails:
             show_email(message, out)
         repo.close()
-    print(f"\nbrowse it: govwatch serve --db {db} --portals {portals} --alerts {alerts}", file=out)
+    files = f"--db {db} --portals {portals} --alerts {alerts}"
+    print(
+        "\nnext:\n"
+        f"  browse what it found:  govwatch serve {files}\n"
+        "  add your own portal:   an entry (name, start_urls) in portals.yaml, then\n"
+        "                         govwatch portal check NAME    (see docs/adding-a-portal.md)\n"
+        "  crawl it once:         govwatch crawl NAME\n"
+        "  watch it:              govwatch run   (the daemon; alerts.yaml for email)",
+        file=out,
+    )
     return 0

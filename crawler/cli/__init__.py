@@ -60,7 +60,11 @@ def _raised(exc: Exception, module: str, name: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.verbose, args.quiet)
+    try:
+        setup_logging(args.verbose, args.quiet, args.log_file)
+    except GovwatchError as exc:
+        print(f"govwatch: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit

@@ -149,6 +149,12 @@ def common_options(top: bool) -> argparse.ArgumentParser:
         help="database URL (default: $GOVWATCH_DB or sqlite:///govwatch.db)",
     )
     common.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=unset,
+        help="also log to PATH, reopened when logrotate moves it (default: stderr only)",
+    )
+    common.add_argument(
         "-v", "--verbose", action="store_true", default=flag, help="log debug messages"
     )
     common.add_argument(
@@ -195,12 +201,23 @@ class _LibraryNoise(logging.Filter):
         return not library or record.levelno >= logging.WARNING
 
 
-def setup_logging(verbose: bool, quiet: bool) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    if not verbose:
-        handler.addFilter(_LibraryNoise())
+def setup_logging(verbose: bool, quiet: bool, log_file: str | None = None) -> None:
+    """Log to stderr and, with ``log_file``, to that file too. The file's handler is a
+    WatchedFileHandler: logrotate renames the file and govwatch opens a new one (no
+    copytruncate, no signal); several processes (the daemon's crawls) may share it."""
+    import logging.handlers
+
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file:
+        try:
+            handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"--log-file {log_file}: cannot open: {exc.strerror}") from None
     root = logging.getLogger()
-    root.addHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+        if not verbose:
+            handler.addFilter(_LibraryNoise())
+        root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

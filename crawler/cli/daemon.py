@@ -39,6 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     crawl = [sys.executable, "-m", "crawler.cli", "--portals", str(portals)]
     if args.verbose or args.quiet:
         crawl.append("--verbose" if args.verbose else "--quiet")
+    if args.log_file:  # the crawls log to the daemon's file too (appends, line by line)
+        crawl += ["--log-file", os.path.abspath(args.log_file)]
     repo = Repository.open(db_url(args, create=True))
     try:
         daemon = Daemon(

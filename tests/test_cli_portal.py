@@ -57,3 +57,17 @@ def test_reset_of_a_portal_the_database_does_not_know(tmp_path: Path, sqlite_url
     assert result.stderr.strip() == (
         "govwatch: weibn: no such portal in the database; known: none yet (run govwatch crawl)"
     )
+
+
+def test_portal_check_of_an_ad_hoc_url_needs_no_portal_file(site: PortalSite, tmp_path: Path):
+    serve(site, STYLE, make_articles(12))
+    result = govwatch(
+        "portal", "check", site.url(LIST_PAGES[0]), "--portals", str(tmp_path / "none.yaml")
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"list page {site.url(LIST_PAGES[0])}: 10 article links" in result.stdout
+    assert "meeting_date" in result.stdout  # the articles' fields, as for a named portal
+    assert not (tmp_path / "none.yaml").exists()
+    refused = govwatch("portal", "check", "ftp://127.0.0.1/list/")
+    assert refused.returncode == 2 and "not an http(s) URL" in refused.stderr
+    assert "Traceback" not in refused.stderr

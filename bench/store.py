@@ -35,6 +35,7 @@ from storage import (
     COLUMN_FIELDS,
     FIELDS,
     STORED_FIELDS,
+    Filters,
     Repository,
     fingerprint_key,
 )
@@ -326,7 +327,7 @@ def export_day(repo: Repository, day: date) -> tuple[float, int]:
     from crawler.cli.export import write_records
 
     started = time.perf_counter()
-    count = write_records(repo.export(since=day), "jsonl", io.StringIO())
+    count = write_records(repo.export(Filters(since=day)), "jsonl", io.StringIO())
     return time.perf_counter() - started, count
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from storage.alerts import Item, Match, NewMessage
 from storage.browse import Meetings, RecordPage
-from storage.db import DEFAULT_DB_URL, SQLITE_BUSY_TIMEOUT, connect, migrate, safe_url
+from storage.db import (
+    DEFAULT_DB_URL,
+    SQLITE_BUSY_TIMEOUT,
+    connect,
+    migrate,
+    not_sqlite,
+    safe_url,
+    sqlite_file,
+    url_problem,
+)
 from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
 from storage.durations import is_duration, parse_duration, utcnow
 from storage.exceptions import StorageError, StorageUnavailable
@@ -32,7 +41,7 @@ from storage.record import (
 )
 from storage.repository import Repository
 from storage.retry import RetrySettings
-from storage.runs import ARTICLE, LIST, Missed, Validators
+from storage.runs import ARTICLE, LIST, RESET, Missed, Validators
 from storage.search import BY, SORTS, BadQuery, Filters, Page
 
 __all__ = [
@@ -52,6 +61,7 @@ __all__ = [
     "MEETING_FIELDS",
     "OK",
     "PENDING",
+    "RESET",
     "SENDING",
     "SENT",
     "SORTS",
@@ -88,7 +98,10 @@ __all__ = [
     "holder_name",
     "is_duration",
     "migrate",
+    "not_sqlite",
     "parse_duration",
     "safe_url",
+    "sqlite_file",
+    "url_problem",
     "utcnow",
 ]

@@ -14,6 +14,8 @@ from storage.durations import utcnow
 from storage.models import CrawlRun, ListPage, MissedUrl
 from storage.retry import retried
 
+RESET = "reset"  # a run's status: `govwatch portal reset`, no crawl
+
 
 @dataclass(frozen=True)
 class Validators:
@@ -124,6 +126,26 @@ class Runs(Store):
                     set_={"etag": v.etag, "last_modified": v.last_modified, "checked_at": now},
                 )
                 session.execute(stmt)
+
+    @retried("reset a portal")
+    def reset_portal(self, portal: str) -> tuple[int, int]:
+        """Forget ``portal``'s list-page validators and missed URLs, and record a run of
+        status RESET: the next crawl, finding no run that ended, walks every list page.
+        Returns (validators, missed URLs) forgotten."""
+        now = utcnow()
+        with self.session.begin() as session:
+            pages = session.execute(delete(ListPage).where(ListPage.portal == portal))
+            missed = session.execute(delete(MissedUrl).where(MissedUrl.portal == portal))
+            session.add(
+                CrawlRun(
+                    portal=portal,
+                    started_at=now,
+                    finished_at=now,
+                    status=RESET,
+                    message="reset by hand: the next crawl walks every list page",
+                )
+            )
+        return pages.rowcount, missed.rowcount  # type: ignore[attr-defined]
 
     # -- crawl runs ------------------------------------------------------------
 

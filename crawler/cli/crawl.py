@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import Commands, portals_path, scrapy_settings, selected_portals
+from crawler.cli.common import (
+    Commands,
+    db_url,
+    known_portal,
+    portals_path,
+    scrapy_settings,
+    selected_portals,
+)
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
@@ -93,8 +100,50 @@ def cmd_portal_check(args: argparse.Namespace) -> int:
         return 2
     if args.all:
         return check_all(selected_portals(args), scrapy_settings(args), args.parallel, sys.stdout)
+    if "://" in args.name:
+        return check_url(args, args.name)
     portal = find_portal(selected_portals(args), args.name)
     return check_portal(portal, scrapy_settings(args), args.articles, sys.stdout)
+
+
+def check_url(args: argparse.Namespace, url: str) -> int:
+    """`portal check URL`: a portal of defaults for ``url``, in a portal file of its own
+    (the spiders are built from a file); the user's portal file is neither read nor
+    changed. A URL a portal entry refuses is a user error (exit 2)."""
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    from crawler.configfiles.portals import Portal
+    from crawler.configfiles.reader import validate_entry
+    from crawler.crawl.check import check_portal
+
+    entry = {"name": "adhoc", "start_urls": [url]}
+    portal = validate_entry(Portal, Path("(command line)"), f"URL {url}", entry)
+    with tempfile.TemporaryDirectory(prefix="govwatch-check-") as folder:
+        path = Path(folder) / "portals.yaml"
+        path.write_text(yaml.safe_dump([entry]), encoding="utf-8")
+        args.portals = str(path)
+        return check_portal(portal, scrapy_settings(args), args.articles, sys.stdout)
+
+
+def cmd_portal_reset(args: argparse.Namespace) -> int:
+    """Forget a portal's list-page validators and missed URLs: its next crawl walks every
+    list page (stored articles are still not fetched again)."""
+    from storage import Repository
+
+    repo = Repository.open(db_url(args))
+    try:
+        known_portal(repo.portal_names(), args.name)
+        pages, missed = repo.reset_portal(args.name)
+    finally:
+        repo.close()
+    print(
+        f"{args.name}: forgot {pages} list-page validators and {missed} missed URLs; "
+        "the next crawl walks every list page"
+    )
+    return 0
 
 
 def register(commands: Commands) -> None:
@@ -113,7 +162,12 @@ def register(commands: Commands) -> None:
     portal = commands.group("portal", help="inspect portals")
     portal.add("list", cmd_portal_list)
     p = portal.add("check", cmd_portal_check)
-    p.add_argument("name", nargs="?", metavar="NAME", help="the portal to check")
+    p.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME|URL",
+        help="the portal to check, or a list page's URL (no portal file needed)",
+    )
     p.add_argument(
         "--all",
         action="store_true",
@@ -133,3 +187,5 @@ def register(commands: Commands) -> None:
         metavar="N",
         help="articles to fetch and extract (default: 3)",
     )
+    p = portal.add("reset", cmd_portal_reset)
+    p.add_argument("name", metavar="NAME", help="the portal to reset")

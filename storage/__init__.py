@@ -19,6 +19,9 @@ from storage.models import (
     CrawlRun,
     PortalHealth,
     PortalRow,
+    Revision,
+    Snapshot,
+    SnapshotBlob,
 )
 from storage.outbox import FAILED, HELD, INTERRUPTED_LIMIT, PENDING, SENDING, SENT, UNSENT
 from storage.record import (
@@ -32,20 +35,25 @@ from storage.record import (
 )
 from storage.repository import Repository
 from storage.retry import RetrySettings
+from storage.revisions import EDITED, WITHDRAWN, Due, RevisionInfo, body_diff, changes
 from storage.runs import ARTICLE, LIST, Missed, Validators
 from storage.search import BY, SORTS, BadQuery, Filters, Page
+from storage.snapshots import ALL, FIRST_LAST, Fetched, Stored, check_policy, decompress
 
 __all__ = [
+    "ALL",
     "ARTICLE",
     "BAND_LEVEL_CAPS",
     "BROKEN",
     "BY",
     "COLUMN_FIELDS",
     "DEFAULT_DB_URL",
+    "EDITED",
     "EXPORT_FIELDS",
     "EXTRACTED_FIELDS",
     "FAILED",
     "FIELDS",
+    "FIRST_LAST",
     "HELD",
     "INTERRUPTED_LIMIT",
     "LIST",
@@ -58,6 +66,7 @@ __all__ = [
     "SQLITE_BUSY_TIMEOUT",
     "STORED_FIELDS",
     "UNSENT",
+    "WITHDRAWN",
     "AlertDelivery",
     "AlertEvent",
     "AlertMessage",
@@ -65,6 +74,8 @@ __all__ = [
     "AnnouncementBand",
     "BadQuery",
     "CrawlRun",
+    "Due",
+    "Fetched",
     "Filters",
     "Item",
     "LeaseInfo",
@@ -80,10 +91,19 @@ __all__ = [
     "RecordPage",
     "Repository",
     "RetrySettings",
+    "Revision",
+    "RevisionInfo",
+    "Snapshot",
+    "SnapshotBlob",
     "StorageError",
     "StorageUnavailable",
+    "Stored",
     "Validators",
+    "body_diff",
+    "changes",
+    "check_policy",
     "connect",
+    "decompress",
     "fingerprint_key",
     "holder_name",
     "is_duration",

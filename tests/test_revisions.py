@@ -4,16 +4,22 @@ second check, unchanged pages cost one 304 each; snapshots kept; re-analysis is 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteArticle, SiteStyle
-from storage import Repository
+from storage import Repository, Revision
 from tests.support.portal import (
+    ROOT,
     crawl,
     govwatch,
     make_articles,
@@ -22,6 +28,8 @@ from tests.support.portal import (
     serve,
     write_portals,
 )
+from tests.support.web import fetch, running_app
+from tests.test_crawl import wait_for
 
 STYLE = SiteStyle(per_page=20, pager="trs")
 
@@ -133,6 +141,13 @@ def test_edits_withdrawals_and_outages(
     finally:
         repo.close()
 
+    with running_app(db, portals.parent / "web") as base:
+        status, _, page = fetch(f"{base}/a/{history[0].announcement_id}")
+    text = page.decode()
+    assert status == 200 and "Revision 1: edited" in text
+    assert '<td class="before">吴玉新</td><td class="after">李明</td>' in text
+    assert '<span class="added">+3月27日上午' in text
+
     shown = govwatch("record", "history", url(changed), "--db", db)
     assert shown.returncode == 0 and "revision 1: edited" in shown.stdout
     assert "meeting_date" in shown.stdout and "+" in shown.stdout
@@ -223,3 +238,57 @@ def test_reanalysis_updates_fields_quietly(
         assert repo.messages() == []
     finally:
         repo.close()
+
+
+def revision_count(db: str) -> int:
+    repo = Repository.open(db)
+    try:
+        with repo.session() as session:
+            return int(session.scalar(select(func.count(Revision.id))) or 0)
+    finally:
+        repo.close()
+
+
+def test_recheck_killed_halfway_loses_and_doubles_nothing(site: PortalSite, tmp_path: Path) -> None:
+    articles = make_articles(30)
+    serve(site, STYLE, articles)
+    # the killed crawl keeps the portal's lease until its TTL has passed: --wait below
+    settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "GOVWATCH_LEASE_TTL": "3s",
+                "GOVWATCH_LEASE_HEARTBEAT": "1s"}  # fmt: skip
+    entry = portal_entry("weibin", site.url("/xwzx/zwdt/index.html"), settings=settings)
+    portals = write_portals(tmp_path / "portals.yaml", [entry])
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    crawl(portals, db)
+    serve(site, STYLE, [edited(a) for a in articles])
+    # past the 10th re-check the portal stops answering, so the crawl is surely killed halfway
+    gate = threading.Event()
+    served = itertools.count(1)
+
+    def stall_halfway(path: str, headers: dict[str, str]) -> None:
+        if "/zwdt/a" in path and next(served) > 10:
+            gate.wait(60)
+
+    site.handlers.append(stall_halfway)
+    command = [sys.executable, "-m", "crawler.cli", "-q", "crawl", "--recheck",
+               "--portals", str(portals), "--db", db]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for(lambda: revision_count(db) >= 3, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        gate.set()
+    assert 3 <= revision_count(db) <= 10
+    site.handlers.clear()
+    result = govwatch("crawl", "--recheck", "--wait", "--portals", str(portals), "--db", db)
+    assert result.returncode == 0, result.stderr[-3000:]
+    repo = Repository.open(db)
+    try:
+        for article in articles:
+            history = repo.revisions(site.url(path_of(article)))
+            assert history is not None and [r.number for r in history] == [1]
+    finally:
+        repo.close()
+    assert all("李明" in r["body"] for r in records(db).values())

@@ -38,7 +38,15 @@ from storage.retry import RetrySettings
 from storage.revisions import EDITED, WITHDRAWN, Due, RevisionInfo, body_diff, changes
 from storage.runs import ARTICLE, LIST, Missed, Validators
 from storage.search import BY, SORTS, BadQuery, Filters, Page
-from storage.snapshots import ALL, FIRST_LAST, Fetched, Stored, check_policy, decompress
+from storage.snapshots import (
+    ALL,
+    FIRST_LAST,
+    KEPT_HEADERS,
+    Fetched,
+    Stored,
+    check_policy,
+    decompress,
+)
 
 __all__ = [
     "ALL",
@@ -56,6 +64,7 @@ __all__ = [
     "FIRST_LAST",
     "HELD",
     "INTERRUPTED_LIMIT",
+    "KEPT_HEADERS",
     "LIST",
     "MEETING_FIELDS",
     "OK",

@@ -279,7 +279,7 @@ class SnapshotBlob(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    codec: Mapped[str] = mapped_column(String(10))  # zstd | zlib | none
+    codec: Mapped[str] = mapped_column(String(10))  # zlib | none
     size: Mapped[int]  # the raw page's bytes
     data: Mapped[bytes] = mapped_column(LargeBinary)
 

@@ -40,16 +40,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _bare(value: Any) -> Any:
+    """A compared value without any whitespace: spaces between Chinese characters, a line
+    broken elsewhere or an indent are layout, not an edit."""
+    if isinstance(value, str):
+        return "".join(value.split())
+    if isinstance(value, list):
+        return [_bare(v) for v in value]
+    return value
+
+
 def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Field → [before, after] of each compared field that differs beyond whitespace."""
     found = {}
-    for name in COMPARED:
+    for name in (name for name in COMPARED if name in new):  # what the new reading has
         before, after = _plain(old.get(name)), _plain(new.get(name))
         if before in ("", []):
             before = None
         if after in ("", []):
             after = None
-        if before != after:
+        if _bare(before) != _bare(after):
             found[name] = [before, after]
     return found
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
 
-from storage import Due, Fetched, check_policy, parse_duration, utcnow
+from storage import KEPT_HEADERS, Due, Fetched, check_policy, parse_duration, utcnow
 
 if TYPE_CHECKING:
     from crawler.crawl.run import CrawlRun
@@ -58,8 +58,6 @@ def request(item: Due, callback: object, errback: object) -> Request:
 def fetched(response: Response, **meta: object) -> Fetched:
     """The page as a snapshot: bytes, status, the headers that matter, the time, and what
     reading it again needs (the final URL, the encoding the crawl decoded it with)."""
-    from storage.snapshots import KEPT_HEADERS
-
     headers = {}
     for name in KEPT_HEADERS:
         value = response.headers.get(name)

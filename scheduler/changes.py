@@ -10,8 +10,7 @@ from html import escape
 from scheduler.alerts_file import AlertsConfig, Subscription
 from scheduler.emails import footer, headline, message_id
 from scheduler.subscriptions import matches
-from storage import EDITED, NewMessage, Repository, RevisionInfo, utcnow
-from storage.models import Announcement
+from storage import EDITED, Announcement, NewMessage, Repository, RevisionInfo, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -158,7 +158,7 @@ def reanalysis_rate(workdir: Path, pages: list[tuple[str, bytes]]) -> dict[str, 
 
 def run(options: Options) -> Result:
     result = Result(NAME, "Revisions: snapshots, re-checks, re-analysis")
-    count = 200 if options.quick else 1000
+    count = 50 if options.quick else 1000
     measured = codecs(real_pages())
     chosen = measured["zstd-10"]
     for name, m in measured.items():
@@ -174,7 +174,7 @@ def run(options: Options) -> Result:
         result.add("snapshots on disk per 1,000 pages, PostgreSQL",
                    fmt(disk["postgresql_bytes_per_1000"] / 1e6, 2) + " MB")  # fmt: skip
     cost = recheck_cost(
-        options.workdir, 100 if options.quick else 500, 1 if options.quick else options.repeat
+        options.workdir, 20 if options.quick else 500, 1 if options.quick else options.repeat
     )
     result.add("re-check requests per unchanged article", fmt(cost["requests_per_article"], 2),
                "1", cost["requests_per_article"] == 1 and cost["not_modified_share"] == 1)  # fmt: skip

@@ -81,6 +81,8 @@ class CrawlConfig:
 
 
 def _snapshots(value: str) -> str:
+    if value == "None":  # settings without govwatch's defaults (a bare test crawler)
+        return "all"
     try:
         return check_policy(value)
     except ValueError as exc:

@@ -21,12 +21,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Options, Result, fmt, median, sqlite_values
+from bench.common import ROOT, Options, Result, fmt, median, optional_postgres, sqlite_values
 from bench.simsite import article_paragraphs, vocabulary
 from crawler.dedupe import Candidate, Deduplicator, Signature, sign
 from crawler.settings import GOVWATCH_BATCH_SIZE
@@ -39,7 +38,7 @@ from storage import (
     Repository,
     fingerprint_key,
 )
-from tests.support.postgres import create_database, postgres_server
+from tests.support.postgres import create_database
 
 logger = logging.getLogger(__name__)
 
@@ -415,13 +414,7 @@ def run(options: Options) -> Result:
         work,
     )
     sqlite_path.unlink(missing_ok=True)
-    server: AbstractContextManager[str | None]
-    try:
-        server = postgres_server()
-    except RuntimeError as exc:  # pragma: no cover - no PostgreSQL binaries
-        logger.warning("PostgreSQL skipped: %s", exc)
-        server = nullcontext(None)
-    with server as pg:
+    with optional_postgres() as pg:
         if pg is not None:
             pg_url = create_database(pg, "govwatch_bench")
             backends["PostgreSQL"] = measure(

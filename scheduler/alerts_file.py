@@ -80,6 +80,7 @@ class Subscription(BaseModel):
     mode: Literal["instant", "digest"] = "instant"
     digest_at: str | None = None  # daily at HH:MM (GOVWATCH_TIMEZONE)
     digest_every: str | None = None  # or every 1h, 30m, 1d
+    changes: bool = False  # also "edited" and "withdrawn" alerts (scheduler.changes)
 
     @field_validator("to", "notify", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 
 from scheduler import chat, emails
 from scheduler.alerts_file import AlertsConfig, Subscription
+from scheduler.changes import queue_changes
 from scheduler.channels import AppriseChannel, Channel, EmailChannel, Link
 from scheduler.exceptions import MailError
 from scheduler.mailer import Mailer, MaybeSent, MessageRefused
@@ -299,5 +300,6 @@ class Delivery:
     def run(self) -> SendReport:
         """One sender run: expand new events, then send what is due."""
         self.expand()
+        queue_changes(self.store, self.alerts, self.domain)  # revisions: scheduler.changes
         self.flush_digests()
         return self.send_due()

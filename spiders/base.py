@@ -22,6 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.configfiles.portals import Portal
+from crawler.crawl import recheck
 from crawler.crawl.run import CrawlRun
 from crawler.extract import families
 from crawler.extract.links import ListLink
@@ -113,6 +114,8 @@ class PortalSpider(scrapy.Spider):
             else:
                 date = datetime.fromisoformat(missed.link_date) if missed.link_date else None
                 yield self.article_request(ListLink(missed.url, missed.link_text or "", date))
+        for due in recheck.due(self.run):  # recent articles, conditionally, after the rest
+            yield recheck.request(due, self.parse_recheck, self.recheck_failed)
 
     def list_request(self, url: str, page: int) -> Request:
         self.run.ledger.ask(Missed(url, LIST, page))
@@ -204,13 +207,45 @@ class PortalSpider(scrapy.Spider):
             logger.warning("portal %s: %s is not text, skipped", self.name, response.url)
             return
         self.run.ledger.answered(link.url)
+        date = link.date.isoformat() if link.date else None
         yield AnnouncementItem(
             portal=self.name,
             url=link.url,  # the URL the list gave: the one "known" is checked against
             html=response.text,
             list_title=link.text or None,
             list_date=link.date,
+            fetched=recheck.fetched(response, link_text=link.text or None, link_date=date),
         )
+
+    def parse_recheck(self, response: Response) -> Iterator[AnnouncementItem]:
+        """A stored article fetched again: a 304 or a gone page is recorded here; a page
+        goes through analysis to the store, which compares it with the record."""
+        if not recheck.answered(self.run, response):
+            return
+        due = response.meta[recheck.RECHECK]
+        if not isinstance(response, TextResponse) or looks_binary(response.body):
+            logger.warning("portal %s: re-check of %s is not text", self.name, due.url)
+            return
+        date = datetime.fromisoformat(due.link_date) if due.link_date else None
+        yield AnnouncementItem(
+            portal=self.name,
+            url=due.url,
+            html=response.text,
+            list_title=due.link_text,
+            list_date=date,
+            fetched=recheck.fetched(response, link_text=due.link_text, link_date=due.link_date),
+            recheck=True,
+        )
+
+    def recheck_failed(self, failure: Failure) -> None:
+        """A re-check that failed (5xx, a timeout): nothing recorded, checked next time."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govwatch/recheck_failed")
+        request = failure.request  # type: ignore[attr-defined]
+        logger.warning(
+            "portal %s: re-check of %s failed: %s",
+            self.name, asked_url(request), failure.getErrorMessage() or repr(failure.value),
+        )  # fmt: skip
 
     def dropped(self, request: Request, spider: Any) -> None:
         """An article redirect the scheduler dropped: it loops back to a URL already seen.

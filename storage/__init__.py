@@ -28,6 +28,9 @@ from storage.models import (
     CrawlRun,
     PortalHealth,
     PortalRow,
+    Revision,
+    Snapshot,
+    SnapshotBlob,
 )
 from storage.outbox import FAILED, HELD, INTERRUPTED_LIMIT, PENDING, SENDING, SENT, UNSENT
 from storage.record import (
@@ -41,22 +44,36 @@ from storage.record import (
 )
 from storage.repository import Repository
 from storage.retry import RetrySettings
+from storage.revisions import EDITED, WITHDRAWN, Due, RevisionInfo, body_diff, changes
 from storage.runs import ARTICLE, LIST, RESET, Missed, Validators
 from storage.search import BY, SORTS, BadQuery, Filters, Page
+from storage.snapshots import (
+    ALL,
+    FIRST_LAST,
+    KEPT_HEADERS,
+    Fetched,
+    Stored,
+    check_policy,
+    decompress,
+)
 
 __all__ = [
+    "ALL",
     "ARTICLE",
     "BAND_LEVEL_CAPS",
     "BROKEN",
     "BY",
     "COLUMN_FIELDS",
     "DEFAULT_DB_URL",
+    "EDITED",
     "EXPORT_FIELDS",
     "EXTRACTED_FIELDS",
     "FAILED",
     "FIELDS",
+    "FIRST_LAST",
     "HELD",
     "INTERRUPTED_LIMIT",
+    "KEPT_HEADERS",
     "LIST",
     "MEETING_FIELDS",
     "OK",
@@ -68,6 +85,7 @@ __all__ = [
     "SQLITE_BUSY_TIMEOUT",
     "STORED_FIELDS",
     "UNSENT",
+    "WITHDRAWN",
     "AlertDelivery",
     "AlertEvent",
     "AlertMessage",
@@ -75,6 +93,8 @@ __all__ = [
     "AnnouncementBand",
     "BadQuery",
     "CrawlRun",
+    "Due",
+    "Fetched",
     "Filters",
     "Item",
     "LeaseInfo",
@@ -90,10 +110,19 @@ __all__ = [
     "RecordPage",
     "Repository",
     "RetrySettings",
+    "Revision",
+    "RevisionInfo",
+    "Snapshot",
+    "SnapshotBlob",
     "StorageError",
     "StorageUnavailable",
+    "Stored",
     "Validators",
+    "body_diff",
+    "changes",
+    "check_policy",
     "connect",
+    "decompress",
     "fingerprint_key",
     "holder_name",
     "is_duration",

@@ -15,7 +15,14 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import AlertDelivery, AlertEvent, AlertMessage, Announcement, PortalRow
+from storage.models import (
+    AlertDelivery,
+    AlertEvent,
+    AlertMessage,
+    Announcement,
+    PortalRow,
+    Revision,
+)
 from storage.outbox import PENDING, Outbox
 from storage.retry import retried
 
@@ -156,6 +163,23 @@ class Alerts(Outbox):
             .returning(AlertMessage.id)
         )
         return session.scalar(stmt)
+
+    @retried("queue change alerts")
+    def add_change_messages(
+        self, revision_id: int, messages: Sequence[NewMessage], now: datetime
+    ) -> int:
+        """A revision's change alerts queued and the revision marked alerted, in one
+        transaction: each message once by its key, however often this runs."""
+        created = 0
+        with self.session.begin() as session:
+            for message in messages:
+                created += self._add_message(session, message, now) is not None
+            session.execute(
+                update(Revision)
+                .where(Revision.id == revision_id, Revision.alerted_at.is_(None))
+                .values(alerted_at=now)
+            )
+        return created
 
     @retried("queue a message")
     def add_message(self, message: NewMessage, now: datetime) -> int | None:

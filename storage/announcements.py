@@ -17,6 +17,7 @@ from storage.models import AlertEvent, Announcement, PortalRow
 from storage.record import EXPORT_FIELDS, INDEX_FIELDS
 from storage.retry import retried
 from storage.search import Filters, conditions, region_portals
+from storage.snapshots import Fetched, Snapshots
 from storage.textindex import TextIndex
 
 
@@ -56,7 +57,7 @@ def _one_row_insert(
     ]
 
 
-class Announcements(DedupeIndex, TextIndex):
+class Announcements(DedupeIndex, TextIndex, Snapshots):
     """One row per canonical URL; each new row's keys go to the dedupe index with it, and
     its text to the search index (storage.textindex)."""
 
@@ -79,7 +80,10 @@ class Announcements(DedupeIndex, TextIndex):
 
     @retried("store announcements")
     def add_announcements(
-        self, records: Sequence[Mapping[str, Any]], enqueue_alerts: bool = False
+        self,
+        records: Sequence[Mapping[str, Any]],
+        enqueue_alerts: bool = False,
+        snapshots: Mapping[str, Fetched] | None = None,
     ) -> list[str]:
         """Insert a batch in one transaction; URLs already stored are skipped, not doubled.
 
@@ -88,6 +92,7 @@ class Announcements(DedupeIndex, TextIndex):
         (:meth:`_settle_first_copies`). With ``enqueue_alerts`` each new announcement, copy
         or not, gets its alert event (see storage.alerts) in the same transaction: stored
         means queued for alerts; delivery sends one per subscription per cluster of copies.
+        ``snapshots`` (url → the page as fetched) are stored with the new rows.
         Returns the URLs that were new.
         """
         if not records:
@@ -130,6 +135,9 @@ class Announcements(DedupeIndex, TextIndex):
                     )
             if added:
                 self._settle_band_levels(session, added)
+            if snapshots:
+                fetched = [(id_, snapshots[url]) for id_, url, _ in new if url in snapshots]
+                self._add_snapshots(session, fetched)
         return [url for _, url, _ in new]
 
     def _insert_new_announcements(

@@ -52,6 +52,12 @@ FIELDS: tuple[RecordField, ...] = (
     RecordField("attachments", "list", exported=False, extracted=True),
     RecordField("body", "text", extracted=True),
     RecordField("first_seen_at", "datetime", stored=False),
+    # the latest revision a re-check found (an edit or the withdrawal), and the withdrawal:
+    # the store sets them (storage.revisions), the crawl never does
+    RecordField("revised_at", "datetime", stored=False),
+    RecordField("withdrawn_at", "datetime", stored=False),
+    # crawler.analysis.EXTRACTOR_VERSION of the extraction that made the fields
+    RecordField("extractor_version", "int", exported=False),
     RecordField("fingerprint", "text", exported=False),
     RecordField("simhash", "int", exported=False),
     RecordField("duplicate_of", "text"),

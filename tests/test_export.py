@@ -90,6 +90,9 @@ def varied_records() -> list[dict[str, Any]]:
             "meeting_date": date(1999, 12, 31),
             "published_at": datetime(2023, 2, 22, 23, 59, 59, 999999, tzinfo=ZoneInfo("UTC")),
             "attendees": ["张三", "李四", "王五"],
+            # a re-check found it edited, then withdrawn (storage.revisions sets these)
+            "revised_at": datetime(2023, 2, 24, 1, 2, 3, tzinfo=UTC),
+            "withdrawn_at": datetime(2023, 2, 24, 1, 2, 3, tzinfo=UTC),
         },
         {
             "is_meeting": False,

@@ -32,7 +32,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(f"no portals in {portals_path(args)}", file=sys.stderr)
         return 0
     settings = scrapy_settings(
-        args, GOVWATCH_FULL=args.full or None, GOVWATCH_WAIT=args.wait or None
+        args,
+        GOVWATCH_FULL=args.full or None,
+        GOVWATCH_WAIT=args.wait or None,
+        GOVWATCH_RECHECK=args.recheck or None,
     )
     for portal in portals:  # a setting in error is a user error (2), found before crawling
         check_settings(settings, portal)
@@ -153,6 +156,11 @@ def register(commands: Commands) -> None:
         "--full",
         action="store_true",
         help="walk every list page (stored articles are still not fetched again)",
+    )
+    p.add_argument(
+        "--recheck",
+        action="store_true",
+        help="re-check recent articles now (conditionally), whatever recheck_every says",
     )
     p.add_argument(
         "--wait",

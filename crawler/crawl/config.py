@@ -10,9 +10,15 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from crawler import settings as defaults
 from crawler.exceptions import ConfigError
 from crawler.pipelines.workers import default_workers
-from storage import parse_duration
+from storage import check_policy, parse_duration
 
-ENV_OVERRIDABLE = ("GOVWATCH_DB", "GOVWATCH_PORTALS", "GOVWATCH_WORKERS", "GOVWATCH_HTTP_CLIENT")
+ENV_OVERRIDABLE = (
+    "GOVWATCH_DB",
+    "GOVWATCH_SNAPSHOTS",
+    "GOVWATCH_PORTALS",
+    "GOVWATCH_WORKERS",
+    "GOVWATCH_HTTP_CLIENT",
+)
 
 # GOVWATCH_HTTP_CLIENT: the download handler for plain (not rendered) http(s) requests
 HTTP_CLIENTS = {
@@ -49,6 +55,8 @@ class CrawlConfig:
     lease_heartbeat: float  # seconds between renewals
     wait: bool  # wait for another crawl of the portal to end instead of stopping as busy
     proxy: str | None  # an http(s) proxy for the portal's plain requests
+    recheck: bool  # re-check recent articles now, whatever their cadence
+    snapshots: str  # snapshot retention where the portal sets none
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -67,7 +75,18 @@ class CrawlConfig:
             **_lease(settings),
             wait=settings.getbool("GOVWATCH_WAIT"),
             proxy=_proxy(settings.get("GOVWATCH_PROXY")),
+            recheck=settings.getbool("GOVWATCH_RECHECK"),
+            snapshots=_snapshots(_get(settings, "GOVWATCH_SNAPSHOTS")),
         )
+
+
+def _snapshots(value: str) -> str:
+    if value == "None":  # settings without govwatch's defaults (a bare test crawler)
+        return "all"
+    try:
+        return check_policy(value)
+    except ValueError as exc:
+        raise ConfigError(f"GOVWATCH_SNAPSHOTS: {exc}") from None
 
 
 def _proxy(value: object) -> str | None:

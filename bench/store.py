@@ -99,6 +99,7 @@ def bulk_rows(count: int, until: datetime, sqlite_text: bool) -> Iterator[tuple[
             "fingerprint": bulk_fingerprint(i),
             "simhash": signed64(rng),
             "first_seen_at": seen,
+            "extractor_version": 0,
         }
         values: tuple[Any, ...] = tuple(
             row.get(name, "[]" if name in LIST_COLUMNS else None) for name in COLUMNS
@@ -291,6 +292,7 @@ def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> d
             attendees=[],
             agenda=[],
             attachments=[],
+            extractor_version=0,
             fingerprint=signature.fingerprint,
             simhash=signature.simhash,
             bands=signature.bands,

@@ -157,6 +157,7 @@ class Daemon:
             self.repo, self.settings, config.alerts, config.mailer, self.clock, self.halt
         )
         self.health = HealthMonitor(self.repo, self.settings, config.alerts, self.clock)
+        self.delivery.register()  # a new subscription starts now: no mail about the past
         if not self.halt.is_set():
             self.sync_jobs(startup)
 

@@ -157,6 +157,11 @@ class PortalSpider(scrapy.Spider):
         known = self.run.known(link.url for link in links)
         self.run.list_page_seen(response, links)
         check = self.run.settings.check_articles
+        since = self.run.backfill_since
+        older = [link for link in links if since and link.date and link.date.date() < since]
+        if older and not check:  # a back-fill's bound: these and the pages after are left
+            links = [link for link in links if link not in older]
+            following = None
         for index, link in enumerate(links):
             if (link.url not in known and not check) or index < check:
                 yield self.article_request(link)
@@ -170,7 +175,7 @@ class PortalSpider(scrapy.Spider):
                 "portal %s: list page %s repeats earlier pages; pagination stopped",
                 self.name, response.url,
             )  # fmt: skip
-        elif following and page < self.run.settings.max_list_pages:
+        elif following and page < self.run.max_list_pages:
             yield self.list_request(following, page + 1)
         elif following and not check:
             logger.warning(

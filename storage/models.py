@@ -255,3 +255,13 @@ class MissedUrl(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     first_missed_at: Mapped[datetime]
     last_missed_at: Mapped[datetime]
+
+
+class SubscriptionStart(Base):
+    """When the daemon first loaded a subscription (by name): it hears only of announcements
+    first seen after that, so a new subscription on a full database mails nothing of the past."""
+
+    __tablename__ = "subscription_starts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime]

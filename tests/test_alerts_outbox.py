@@ -26,6 +26,7 @@ from tests.support.alerts import (
     meeting,
     notice,
     root_logging,  # noqa: F401  (a fixture)
+    subscribed_long_ago,
 )
 from tests.support.portal import crawl, portal_entry, serve, write_portals
 from tests.support.smtp import SmtpServer
@@ -72,9 +73,16 @@ def seed(repo: Repository, records: list[dict], enqueue: bool = True) -> list[st
 
 
 def delivery(
-    repo: Repository, alerts: dict, clock: Clock, settings: Settings = SETTINGS
+    repo: Repository,
+    alerts: dict,
+    clock: Clock,
+    settings: Settings = SETTINGS,
+    long_ago: bool = True,
 ) -> Delivery:
+    """A sender; ``long_ago``: its subscriptions started before anything was stored."""
     config = AlertsConfig.model_validate(alerts)
+    if long_ago:
+        subscribed_long_ago(repo, config)
     mailer = SmtpMailer(config.smtp, None) if config.smtp else None
     return Delivery(repo, settings, config, mailer, clock)
 

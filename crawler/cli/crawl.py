@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from typing import TYPE_CHECKING
 
 from crawler.cli.common import Commands, portals_path, scrapy_settings, selected_portals
@@ -24,8 +25,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not portals:
         print(f"no portals in {portals_path(args)}", file=sys.stderr)
         return 0
+    backfill = args.full or args.backfill_since is not None or args.max_list_pages is not None
     settings = scrapy_settings(
-        args, GOVWATCH_FULL=args.full or None, GOVWATCH_WAIT=args.wait or None
+        args,
+        GOVWATCH_FULL=backfill or None,
+        GOVWATCH_WAIT=args.wait or None,
+        GOVWATCH_BACKFILL=backfill or None,
+        GOVWATCH_BACKFILL_SINCE=args.backfill_since and args.backfill_since.isoformat(),
+        GOVWATCH_BACKFILL_PAGES=args.max_list_pages,
     )
     for portal in portals:  # a setting in error is a user error (2), found before crawling
         check_settings(settings, portal)
@@ -58,6 +65,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print(f"{portal.name}: not run", file=sys.stderr)
     worst = next((end for end in EXIT_CODES if end in ends), None)
     return EXIT_CODES[worst] if worst is not None else 0
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2025-01-31: {value!r}") from None
 
 
 def check_settings(settings: ScrapySettings, portal: Portal) -> None:
@@ -103,7 +117,21 @@ def register(commands: Commands) -> None:
     p.add_argument(
         "--full",
         action="store_true",
-        help="walk every list page (stored articles are still not fetched again)",
+        help="walk every list page (stored articles are still not fetched again); "
+        "a back-fill: what it stores is not alerted",
+    )
+    p.add_argument(
+        "--backfill-since",
+        type=_iso_date,
+        metavar="DATE",
+        help="back-fill: walk every list page down to articles listed as of DATE "
+        "(YYYY-MM-DD); stores without alerting",
+    )
+    p.add_argument(
+        "--max-list-pages",
+        type=int,
+        metavar="N",
+        help="back-fill: walk at most N list pages per list; stores without alerting",
     )
     p.add_argument(
         "--wait",

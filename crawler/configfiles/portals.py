@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import glob
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -88,6 +89,10 @@ class Portal(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     allowed_domains: list[str] | None = None
     alert_on_first_crawl: bool = False
+    # bounds of a walk of every list page (the first crawl's, say): no article listed as
+    # older than backfill_since is fetched, and no more than max_list_pages list pages
+    backfill_since: date | None = None
+    max_list_pages: int | None = Field(default=None, ge=1)
 
     @field_validator("start_urls")
     @classmethod

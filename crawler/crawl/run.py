@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -148,8 +148,9 @@ class CrawlRun:
         """Record the run; decide between an incremental and a full walk."""
         portal = self.portal
         last = self.repo.last_run(portal.name)
-        # until one crawl got to its end, new records are the portal's back catalogue
-        self.baseline = not self.repo.has_completed_run(portal.name)
+        # until one crawl got to its end having stored articles, new records are the
+        # portal's back catalogue
+        self.baseline = not self.repo.has_baseline(portal.name)
         # after a partial run the missed table says what to fetch again; after a run that
         # died nobody knows, so every list page is walked
         ended = last is not None and last.status in (FINISHED, PARTIAL)
@@ -175,12 +176,27 @@ class CrawlRun:
     @property
     def enqueue_alerts(self) -> bool:
         """Whether records stored now are queued for alerts: not on a baseline crawl,
-        unless the portal says ``alert_on_first_crawl``; never in `portal check`."""
-        if self.settings.check_articles:
+        unless the portal says ``alert_on_first_crawl``; never on a back-fill (``--full``,
+        ``--backfill-since``, ``--max-list-pages``) nor in `portal check`."""
+        if self.settings.check_articles or self.settings.backfill:
             return False
         return not self.baseline or self.portal.alert_on_first_crawl
 
     # -- used by the spider ------------------------------------------------------
+
+    @property
+    def max_list_pages(self) -> int:
+        """List pages walked per list: `crawl --max-list-pages`; the portal's field unless
+        the command asked for a back-fill of its own; else GOVWATCH_MAX_LIST_PAGES."""
+        cfg = self.settings
+        own = None if cfg.backfill else self.portal.max_list_pages
+        return cfg.backfill_pages or own or cfg.max_list_pages
+
+    @property
+    def backfill_since(self) -> date | None:
+        """Articles listed as older than this are not fetched, nor the list pages after."""
+        cfg = self.settings
+        return cfg.backfill_since if cfg.backfill else self.portal.backfill_since
 
     def known(self, urls: Iterable[str]) -> set[str]:
         return self.repo.known_urls(urls)

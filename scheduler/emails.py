@@ -224,6 +224,13 @@ def digest(
     )
 
 
+def zoned(moment: datetime, zone: ZoneInfo) -> str:
+    """A time for people, labelled with its zone: 2026-03-02 09:30 +08:00 (Asia/Shanghai)."""
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]} ({zone.key})"
+
+
 def health(
     portal: str,
     broken: bool,
@@ -239,12 +246,15 @@ def health(
     key = f"health:{portal}:{change}"
     state = "is failing" if broken else "has recovered"
     subject = f"{PREFIX} portal {portal} {state}"
-    when = now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     rows = [
         ("Portal", portal),
         ("State", f"failing: {reason}" if broken else "working again"),
-        ("Since", when),
-        ("Last run", f"#{run.id}, {run.status}, {run.requests} requests, {run.errors} errors"),
+        ("Since", zoned(now, zone)),
+        (
+            "Last run",
+            f"#{run.id} at {zoned(run.started_at, zone)}, {run.status}, "
+            f"{run.requests} requests, {run.errors} errors",
+        ),
     ]
     if run.message:
         rows.append(("Run message", one_line(run.message, 300)))

@@ -7,7 +7,13 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import Commands, portals_path, scrapy_settings, selected_portals
+from crawler.cli.common import (
+    Commands,
+    alerts_path,
+    portals_path,
+    scrapy_settings,
+    selected_portals,
+)
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
@@ -33,6 +39,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         GOVWATCH_BACKFILL=backfill or None,
         GOVWATCH_BACKFILL_SINCE=args.backfill_since and args.backfill_since.isoformat(),
         GOVWATCH_BACKFILL_PAGES=args.max_list_pages,
+        GOVWATCH_ALERTS=str(alerts_path(args)[0]),  # the admin, for portal health mail
     )
     for portal in portals:  # a setting in error is a user error (2), found before crawling
         check_settings(settings, portal)
@@ -55,6 +62,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         elif run.status is None:
             ends.append(FAILED)
             print(f"{name}: run #{run.run_id} not recorded (see the error above)", file=sys.stderr)
+        elif run.problem:  # no list page read, or empty where there were links before
+            ends.append(FAILED)
+            print(f"{name}: {run.status}, {run.new_records} new: {run.problem}", file=sys.stderr)
         else:
             ends.append(run.status)
             print(f"{name}: {run.status}, {run.new_records} new", file=sys.stderr)

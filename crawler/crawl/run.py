@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crawl.config import CrawlConfig
+from crawler.crawl.health import judge_run, no_list_reason
 from crawler.crawl.lease import PortalLease
 from crawler.crawl.missed import Ledger
 from crawler.extract.links import ListLink
@@ -69,6 +70,7 @@ class CrawlRun:
         self.run_id: int | None = None
         self.status: str | None = None  # once the end of the run is recorded
         self.new_records = 0
+        self.problem: str | None = None  # what portal health finds wrong with this run
         self.ledger = Ledger()
         self.earlier_missed: list[Missed] = []  # what earlier runs missed
         self.busy: LeaseInfo | None = None  # the lease's holder, when another crawl had it
@@ -352,7 +354,7 @@ class CrawlRun:
         if message is None and reason != "finished":
             message = reason  # "blocked", "shutdown", ...
         elif message is None and not list_read:
-            message = "no list page could be read"
+            message = no_list_reason(list(self.ledger.failures.values()))
         self.new_records = int(stats.get_value("govwatch/stored", 0))
         self.repo.finish_run(
             self.run_id,
@@ -370,6 +372,11 @@ class CrawlRun:
             ),
         )
         self.status = status
+        if not self.settings.check_articles:
+            alerts = self.crawler.settings.get("GOVWATCH_ALERTS")
+            self.problem = judge_run(self.repo, self.portal.name, self.run_id, alerts)
+        if self.problem:
+            logger.error("portal %s: run #%s: %s", self.portal.name, self.run_id, self.problem)
         logger.info(
             "portal %s: run #%s %s: %s new, %s requests, %s errors, %s missed",
             self.portal.name,

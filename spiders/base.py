@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy
@@ -54,6 +55,15 @@ def asked_url(request: Request) -> str:
     return str((request.meta.get("redirect_urls") or [request.url])[0])
 
 
+HOME_PAGES = ("", "/", "/index.html", "/index.htm", "/index.shtml", "/index.jsp", "/index.php")
+
+
+def is_home(url: str) -> bool:
+    """Whether ``url`` is a site's home page (its root or root index)."""
+    parts = urlsplit(url)
+    return parts.path in HOME_PAGES and not parts.query
+
+
 def unparsable(response: Response) -> str | None:
     """Why a list page without article links could not be read, if it could not: binary,
     or past the HTML parser's limits (nested thousands of levels deep, say), which cut the
@@ -91,6 +101,7 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listed: set[str] = set()  # article URLs seen on this crawl's list pages
+        self._start_urls: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -136,7 +147,11 @@ class PortalSpider(scrapy.Spider):
             self.run.ledger.list_read(url)
             return
         links, following = self.list_links(response)
-        links = [link for link in links if self.portal.allows(link.url)]
+        links = [
+            link
+            for link in links
+            if self.portal.allows(link.url) and not self.not_article(link.url)
+        ]
         if not links and self.rendering.escalate_shell(response):
             # a script builds this list: the same page again, now rendered in the browser
             yield self.list_request(response.url, page).replace(dont_filter=True)
@@ -181,6 +196,12 @@ class PortalSpider(scrapy.Spider):
             logger.warning(
                 "portal %s: stopped after %d list pages at %s", self.name, page, response.url
             )
+
+    def not_article(self, url: str) -> bool:
+        """A start URL or a site's home page: never an article, whatever links to it."""
+        if self._start_urls is None:
+            self._start_urls = {u.rstrip("/") for u in self.portal.start_urls}
+        return is_home(url) or url.rstrip("/") in self._start_urls
 
     def list_links(self, response: Response) -> tuple[list[ListLink], str | None]:
         """A list page's article links and the next list page, read by the page's CMS

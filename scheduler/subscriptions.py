@@ -37,6 +37,27 @@ def matches(subscription: Subscription, announcement: Announcement, portal: Port
     return True
 
 
+def matched(subscription: Subscription, announcement: Announcement) -> str | None:
+    """Which of ``subscription``'s keywords and people ``announcement`` matched, for people:
+    ``keyword 常务会议; person 吴玉新``; None when it names neither."""
+    a = announcement
+    keywords = [
+        k.strip()
+        for k in subscription.keywords or ()
+        if k.strip() and _any_in([k], a.title, a.meeting_name, a.body)
+    ]
+    present = [a.presider, *a.speakers, *a.attendees]
+    people = [p.strip() for p in subscription.people or () if p.strip() and _any_in([p], *present)]
+    parts = []
+    if keywords:
+        parts.append(f"keyword{'s' if len(keywords) > 1 else ''} {'、'.join(keywords)}")
+    if people:
+        parts.append(
+            f"person {'、'.join(people)}" if len(people) == 1 else f"people {'、'.join(people)}"
+        )
+    return "; ".join(parts) or None
+
+
 def news_to(
     subscription: Subscription, announcement: Announcement, started: datetime | None, now: datetime
 ) -> bool:

@@ -42,6 +42,14 @@ def alerts_for_health(path: str | None) -> AlertsConfig:
         return AlertsConfig()
 
 
+def register_subscriptions(repo: Repository, alerts_path: str | None) -> None:
+    """Record the start of each subscription of the alert file not seen before: one that
+    exists when a crawl stores hears of what it stores (as when the daemon loads it)."""
+    names = [sub.name for sub in alerts_for_health(alerts_path).subscriptions]
+    if names:
+        repo.subscription_starts(names, utcnow())
+
+
 def judge_run(repo: Repository, portal: str, run_id: int, alerts_path: str | None) -> str | None:
     """Record ``portal``'s health after run ``run_id`` as the daemon does (the admin's mail
     on a change of state); returns what is wrong with that run, or None."""

@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crawl.config import CrawlConfig
-from crawler.crawl.health import judge_run, no_list_reason
+from crawler.crawl.health import judge_run, no_list_reason, register_subscriptions
 from crawler.crawl.lease import PortalLease
 from crawler.crawl.missed import Ledger
 from crawler.extract.links import ListLink
@@ -164,6 +164,7 @@ class CrawlRun:
                 last.id,
                 last.status,
             )
+        register_subscriptions(self.repo, self.crawler.settings.get("GOVWATCH_ALERTS"))
         self.run_id = self.repo.start_run(portal.name, full=not self.incremental)
         if self.incremental:
             self._validators = self.repo.validators(portal.start_urls)

@@ -186,7 +186,7 @@ def test_digest_three_meetings_make_one_email_an_empty_period_none(sqlite_url, s
     (email,) = smtp.mailbox.all()
     assert email.subject == "[govwatch] morning · 3 new meetings · 2023-02-22"
     text = email.part("plain")
-    assert text.index("渭滨区人民政府 (weibin)") < text.index("金台区人民政府 (jintai)")
+    assert text.index("渭滨区人民政府 (陕西省宝鸡市)") < text.index("金台区人民政府 (陕西省宝鸡市)")
     for title in ("第一次常务会议", "项目推进会", "金台区安全生产会议"):
         assert title in text
     assert "森林防火通告" not in text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import time
+from datetime import time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -81,6 +81,8 @@ class Subscription(BaseModel):
     digest_at: str | None = None  # daily at HH:MM (GOVWATCH_TIMEZONE)
     digest_every: str | None = None  # or every 1h, 30m, 1d
     changes: bool = False  # also "edited" and "withdrawn" alerts (scheduler.changes)
+    # drop announcements published longer ago than this when found (7d); off by default
+    max_age: str | None = None
 
     @field_validator("to", "notify", mode="before")
     @classmethod
@@ -106,12 +108,16 @@ class Subscription(BaseModel):
             raise ValueError(f"not a time of day like 08:00: {value!r}")
         return value
 
-    @field_validator("digest_every")
+    @field_validator("digest_every", "max_age")
     @classmethod
     def _every(cls, value: str | None) -> str | None:
         if value is not None:
             check_interval(value)
         return value
+
+    @property
+    def max_age_delta(self) -> timedelta | None:
+        return check_interval(self.max_age) if self.max_age else None
 
     @model_validator(mode="after")
     def _channels(self) -> Subscription:

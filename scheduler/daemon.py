@@ -163,6 +163,7 @@ class Daemon:
             env=self.env,
         )
         self.health = HealthMonitor(self.repo, self.settings, config.alerts, self.clock)
+        self.delivery.register()  # a new subscription starts now: no mail about the past
         if not self.halt.is_set():
             self.sync_jobs(startup)
 

@@ -81,6 +81,12 @@ class Delivery:
 
     # -- events → deliveries -------------------------------------------------------
 
+    def register(self) -> dict[str, datetime]:
+        """Record each subscription's start the first time it is loaded (the store's clock,
+        as first_seen_at is): it is told only of announcements first seen after that."""
+        names = [sub.name for sub in self.alerts.subscriptions]
+        return self.store.subscription_starts(names, utcnow()) if names else {}
+
     def _match(self, subscription: Subscription, item: Item) -> Match:
         if subscription.mode != "instant":
             return Match(subscription.name, None)  # waits for the digest
@@ -97,13 +103,15 @@ class Delivery:
     def expand(self) -> int:
         """Match every new announcement against the subscriptions; returns emails queued."""
         queued = 0
+        subscriptions = self.alerts.subscriptions
+        starts = self.register()
         while not self.stop.is_set():
             events = self.store.pending_events(BATCH)
             for event_id, item in events:
-                matches = [
-                    self._match(sub, item)
-                    for sub in matching(self.alerts.subscriptions, item.announcement, item.portal)
-                ]
+                wanted = matching(
+                    subscriptions, item.announcement, item.portal, starts, self.clock()
+                )
+                matches = [self._match(sub, item) for sub in wanted]
                 queued += self.store.expand_event(
                     event_id, item.announcement.id, matches, self.clock()
                 )

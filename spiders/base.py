@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy
@@ -55,6 +56,15 @@ def asked_url(request: Request) -> str:
     return str((request.meta.get("redirect_urls") or [request.url])[0])
 
 
+HOME_PAGES = ("", "/", "/index.html", "/index.htm", "/index.shtml", "/index.jsp", "/index.php")
+
+
+def is_home(url: str) -> bool:
+    """Whether ``url`` is a site's home page (its root or root index)."""
+    parts = urlsplit(url)
+    return parts.path in HOME_PAGES and not parts.query
+
+
 def unparsable(response: Response) -> str | None:
     """Why a list page without article links could not be read, if it could not: binary,
     or past the HTML parser's limits (nested thousands of levels deep, say), which cut the
@@ -92,6 +102,7 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listed: set[str] = set()  # article URLs seen on this crawl's list pages
+        self._start_urls: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -139,7 +150,11 @@ class PortalSpider(scrapy.Spider):
             self.run.ledger.list_read(url)
             return
         links, following = self.list_links(response)
-        links = [link for link in links if self.portal.allows(link.url)]
+        links = [
+            link
+            for link in links
+            if self.portal.allows(link.url) and not self.not_article(link.url)
+        ]
         if not links and self.rendering.escalate_shell(response):
             # a script builds this list: the same page again, now rendered in the browser
             yield self.list_request(response.url, page).replace(dont_filter=True)
@@ -160,6 +175,11 @@ class PortalSpider(scrapy.Spider):
         known = self.run.known(link.url for link in links)
         self.run.list_page_seen(response, links)
         check = self.run.settings.check_articles
+        since = self.run.backfill_since
+        older = [link for link in links if since and link.date and link.date.date() < since]
+        if older and not check:  # a back-fill's bound: these and the pages after are left
+            links = [link for link in links if link not in older]
+            following = None
         for index, link in enumerate(links):
             if (link.url not in known and not check) or index < check:
                 yield self.article_request(link)
@@ -173,12 +193,18 @@ class PortalSpider(scrapy.Spider):
                 "portal %s: list page %s repeats earlier pages; pagination stopped",
                 self.name, response.url,
             )  # fmt: skip
-        elif following and page < self.run.settings.max_list_pages:
+        elif following and page < self.run.max_list_pages:
             yield self.list_request(following, page + 1)
         elif following and not check:
             logger.warning(
                 "portal %s: stopped after %d list pages at %s", self.name, page, response.url
             )
+
+    def not_article(self, url: str) -> bool:
+        """A start URL or a site's home page: never an article, whatever links to it."""
+        if self._start_urls is None:
+            self._start_urls = {u.rstrip("/") for u in self.portal.start_urls}
+        return is_home(url) or url.rstrip("/") in self._start_urls
 
     def list_links(self, response: Response) -> tuple[list[ListLink], str | None]:
         """A list page's article links and the next list page, read by the page's CMS

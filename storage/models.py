@@ -319,3 +319,13 @@ class Revision(Base):
     created_at: Mapped[datetime]
     # matched against the subscriptions with `changes: true` (None: not yet)
     alerted_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class SubscriptionStart(Base):
+    """When the daemon first loaded a subscription (by name): it hears only of announcements
+    first seen after that, so a new subscription on a full database mails nothing of the past."""
+
+    __tablename__ = "subscription_starts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime]

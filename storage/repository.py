@@ -15,10 +15,20 @@ from storage.retention import Retention
 from storage.retry import RetrySettings
 from storage.revisions import Revisions
 from storage.runs import Runs
+from storage.subscribers import Subscribers
 
 
 class Repository(
-    Announcements, Revisions, Runs, Portals, Health, Alerts, Leases, Retention, Browse
+    Announcements,
+    Revisions,
+    Runs,
+    Portals,
+    Health,
+    Alerts,
+    Leases,
+    Retention,
+    Browse,
+    Subscribers,
 ):
     """All SQL of govwatch. Create one per process with :meth:`open`.
 

@@ -216,6 +216,19 @@ class Runs(Store):
             return session.scalar(stmt.limit(1)) is not None
 
     @retried("read crawl runs")
+    def has_baseline(self, portal: str) -> bool:
+        """Whether a crawl of ``portal`` got to its end having stored articles: its baseline.
+        A crawl that stored nothing is none, so a portal that never worked and is then
+        repaired does not mail its past."""
+        stmt = select(CrawlRun.id).where(
+            CrawlRun.portal == portal,
+            CrawlRun.status.in_(("finished", "partial")),
+            CrawlRun.new_records > 0,
+        )
+        with self.session() as session:
+            return session.scalar(stmt.limit(1)) is not None
+
+    @retried("read crawl runs")
     def ever_had_links(self, portal: str, before_run: int) -> bool:
         """Whether a run of ``portal`` before ``before_run`` found article links on a list page."""
         stmt = select(CrawlRun.id).where(

@@ -178,9 +178,12 @@ def test_change_alerts_once_per_revision(
         assert queue_changes(repo, alerts, "x.org") == 2
         assert queue_changes(repo, alerts, "x.org") == 0  # once per revision
         messages = {m.subject: m for m in repo.messages()}
-        # the subject names the meeting (scheduler.emails.headline)
-        edited_subject = "[govwatch] edited: 第a0次常务会议"
-        assert set(messages) == {edited_subject, "[govwatch] withdrawn: 第a1次项目建设推进会"}
+        # subjects lead with the announcement's title, as every alert email does
+        edited_subject = "[govwatch] edited: 渭滨区召开第a0次常务会议"
+        assert set(messages) == {
+            edited_subject,
+            "[govwatch] withdrawn: 渭滨区召开第a1次项目建设推进会",
+        }
         edit = messages[edited_subject]
         assert edit.recipients == ["a@x.org"] and edit.key.startswith("change:desk:")
         assert 'meeting_date: "2023-03-28" -> "2023-03-27"' in edit.text

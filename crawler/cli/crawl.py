@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from typing import TYPE_CHECKING
 
 from crawler.cli.common import (
     Commands,
+    alerts_path,
     db_url,
     known_portal,
     portals_path,
@@ -31,11 +33,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not portals:
         print(f"no portals in {portals_path(args)}", file=sys.stderr)
         return 0
+    backfill = args.full or args.backfill_since is not None or args.max_list_pages is not None
     settings = scrapy_settings(
         args,
-        GOVWATCH_FULL=args.full or None,
+        GOVWATCH_FULL=backfill or None,
         GOVWATCH_WAIT=args.wait or None,
         GOVWATCH_RECHECK=args.recheck or None,
+        GOVWATCH_BACKFILL=backfill or None,
+        GOVWATCH_BACKFILL_SINCE=args.backfill_since and args.backfill_since.isoformat(),
+        GOVWATCH_BACKFILL_PAGES=args.max_list_pages,
+        GOVWATCH_ALERTS=str(alerts_path(args)[0]),  # the admin, for portal health mail
     )
     for portal in portals:  # a setting in error is a user error (2), found before crawling
         check_settings(settings, portal)
@@ -58,6 +65,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         elif run.status is None:
             ends.append(FAILED)
             print(f"{name}: run #{run.run_id} not recorded (see the error above)", file=sys.stderr)
+        elif run.problem:  # no list page read, or empty where there were links before
+            ends.append(FAILED)
+            print(f"{name}: {run.status}, {run.new_records} new: {run.problem}", file=sys.stderr)
         else:
             ends.append(run.status)
             print(f"{name}: {run.status}, {run.new_records} new", file=sys.stderr)
@@ -68,6 +78,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print(f"{portal.name}: not run", file=sys.stderr)
     worst = next((end for end in EXIT_CODES if end in ends), None)
     return EXIT_CODES[worst] if worst is not None else 0
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2025-01-31: {value!r}") from None
 
 
 def check_settings(settings: ScrapySettings, portal: Portal) -> None:
@@ -155,7 +172,21 @@ def register(commands: Commands) -> None:
     p.add_argument(
         "--full",
         action="store_true",
-        help="walk every list page (stored articles are still not fetched again)",
+        help="walk every list page (stored articles are still not fetched again); "
+        "a back-fill: what it stores is not alerted",
+    )
+    p.add_argument(
+        "--backfill-since",
+        type=_iso_date,
+        metavar="DATE",
+        help="back-fill: walk every list page down to articles listed as of DATE "
+        "(YYYY-MM-DD); stores without alerting",
+    )
+    p.add_argument(
+        "--max-list-pages",
+        type=int,
+        metavar="N",
+        help="back-fill: walk at most N list pages per list; stores without alerting",
     )
     p.add_argument(
         "--recheck",

@@ -52,7 +52,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             # every portal file (a directory's or a glob's, listed again at each check)
             watched=lambda: [*portal_files(portals), alerts],
             # crawls get the database URL in their environment: a password stays out of `ps`
-            env={**os.environ, "GOVWATCH_DB": db_url(args, create=True)},
+            env={
+                **os.environ,
+                "GOVWATCH_DB": db_url(args, create=True),
+                "GOVWATCH_ALERTS": str(alerts),
+            },
         )
         return daemon.run()
     finally:

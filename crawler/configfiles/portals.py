@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import glob
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -109,6 +110,11 @@ class Portal(BaseModel):
         from storage import check_policy
 
         return None if value is None else check_policy(value)
+
+    # bounds of a walk of every list page (the first crawl's, say): no article listed as
+    # older than backfill_since is fetched, and no more than max_list_pages list pages
+    backfill_since: date | None = None
+    max_list_pages: int | None = Field(default=None, ge=1)
 
     @field_validator("start_urls")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
@@ -57,6 +58,11 @@ class CrawlConfig:
     proxy: str | None  # an http(s) proxy for the portal's plain requests
     recheck: bool  # re-check recent articles now, whatever their cadence
     snapshots: str  # snapshot retention where the portal sets none
+    # a back-fill (`crawl --full`, `--backfill-since`, `--max-list-pages`) stores without
+    # alerting; the last two bound its walk, as the portal fields of the same names do
+    backfill: bool = False
+    backfill_since: date | None = None
+    backfill_pages: int | None = None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -77,6 +83,9 @@ class CrawlConfig:
             proxy=_proxy(settings.get("GOVWATCH_PROXY")),
             recheck=settings.getbool("GOVWATCH_RECHECK"),
             snapshots=_snapshots(_get(settings, "GOVWATCH_SNAPSHOTS")),
+            backfill=settings.getbool("GOVWATCH_BACKFILL") or settings.getbool("GOVWATCH_FULL"),
+            backfill_since=_date(settings.get("GOVWATCH_BACKFILL_SINCE")),
+            backfill_pages=settings.getint("GOVWATCH_BACKFILL_PAGES") or None,
         )
 
 
@@ -87,6 +96,19 @@ def _snapshots(value: str) -> str:
         return check_policy(value)
     except ValueError as exc:
         raise ConfigError(f"GOVWATCH_SNAPSHOTS: {exc}") from None
+
+
+def _date(value: object) -> date | None:
+    if not value:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"GOVWATCH_BACKFILL_SINCE: not a date like 2025-01-31: {value!r}"
+        ) from None
 
 
 def _proxy(value: object) -> str | None:

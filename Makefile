@@ -33,7 +33,8 @@ system-deps:
 	  fi; \
 	fi
 
-demo: DEB_PACKAGES = chromium
+# the demo portal is plain HTML: no Chromium, no PostgreSQL
+demo: DEB_PACKAGES =
 demo: setup system-deps
 	$(BIN)/govwatch demo
 

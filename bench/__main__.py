@@ -31,6 +31,7 @@ BENCHMARKS = {
     "render": "bench.render:run",
     "analysis": "bench.analysis:run",
     "web": "bench.web:run",
+    "revisions": "bench.revisions:run",
 }
 # minutes even at small sizes: --quick leaves them out unless named with --only
 NOT_QUICK = {"render", "daemon_cpu"}

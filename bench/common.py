@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -148,3 +149,14 @@ def fmt(value: float, digits: int = 0) -> str:
     if value != value:  # NaN
         return "n/a"
     return f"{value:,.{digits}f}"
+
+
+def optional_postgres() -> AbstractContextManager[str | None]:
+    """A PostgreSQL server for the benchmark (its URL), or None where there are no binaries."""
+    from tests.support.postgres import postgres_server
+
+    try:
+        return postgres_server()
+    except RuntimeError as exc:  # pragma: no cover - no PostgreSQL binaries
+        logger.warning("PostgreSQL skipped: %s", exc)
+        return nullcontext(None)

@@ -21,12 +21,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Options, Result, fmt, median, sqlite_values
+from bench.common import ROOT, Options, Result, fmt, median, optional_postgres, sqlite_values
 from bench.simsite import article_paragraphs, vocabulary
 from crawler.dedupe import Candidate, Deduplicator, Signature, sign
 from crawler.settings import GOVWATCH_BATCH_SIZE
@@ -35,10 +34,11 @@ from storage import (
     COLUMN_FIELDS,
     FIELDS,
     STORED_FIELDS,
+    Filters,
     Repository,
     fingerprint_key,
 )
-from tests.support.postgres import create_database, postgres_server
+from tests.support.postgres import create_database
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ def bulk_rows(count: int, until: datetime, sqlite_text: bool) -> Iterator[tuple[
             "fingerprint": bulk_fingerprint(i),
             "simhash": signed64(rng),
             "first_seen_at": seen,
+            "extractor_version": 0,
         }
         values: tuple[Any, ...] = tuple(
             row.get(name, "[]" if name in LIST_COLUMNS else None) for name in COLUMNS
@@ -291,6 +292,7 @@ def insert_with_dedupe(repo: Repository, records: Sequence[dict[str, Any]]) -> d
             attendees=[],
             agenda=[],
             attachments=[],
+            extractor_version=0,
             fingerprint=signature.fingerprint,
             simhash=signature.simhash,
             bands=signature.bands,
@@ -326,7 +328,7 @@ def export_day(repo: Repository, day: date) -> tuple[float, int]:
     from crawler.cli.export import write_records
 
     started = time.perf_counter()
-    count = write_records(repo.export(since=day), "jsonl", io.StringIO())
+    count = write_records(repo.export(Filters(since=day)), "jsonl", io.StringIO())
     return time.perf_counter() - started, count
 
 
@@ -414,13 +416,7 @@ def run(options: Options) -> Result:
         work,
     )
     sqlite_path.unlink(missing_ok=True)
-    server: AbstractContextManager[str | None]
-    try:
-        server = postgres_server()
-    except RuntimeError as exc:  # pragma: no cover - no PostgreSQL binaries
-        logger.warning("PostgreSQL skipped: %s", exc)
-        server = nullcontext(None)
-    with server as pg:
+    with optional_postgres() as pg:
         if pg is not None:
             pg_url = create_database(pg, "govwatch_bench")
             backends["PostgreSQL"] = measure(

@@ -18,6 +18,10 @@ from crawler.extract.article import extract_article
 from crawler.extract.meeting import meeting_facts
 from crawler.items import AnnouncementItem
 
+# the extraction's version, stored with each record: bump it when extraction changes, and
+# `govwatch reanalyse` brings stored records up to it from their snapshots
+EXTRACTOR_VERSION = 1
+
 # C0 controls (but tab and newlines), DEL and C1 controls (terminal escape sequences),
 # zero-width characters and byte-order marks
 INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
@@ -70,6 +74,7 @@ def analyse(item: AnnouncementItem, selectors: Selectors | None) -> Announcement
     extract(item, selectors)
     classify(item)
     signature(item)
+    item.extractor_version = EXTRACTOR_VERSION
     return item
 
 

@@ -7,7 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.extract.meeting import MeetingFacts
-from storage import STORED_FIELDS  # the fields written to the store; the rest is working state
+from storage import (  # the fields written to the store; the rest is working state
+    STORED_FIELDS,
+    Fetched,
+)
 
 if TYPE_CHECKING:
     from crawler.dedupe import Signature
@@ -32,6 +35,10 @@ class AnnouncementItem(MeetingFacts):
     duplicate_of: str | None = None
     bands: list[int] = field(default_factory=list)
     signature: Signature | None = field(default=None, repr=False)  # dedupe's, until stored
+    extractor_version: int = 0
+    # the page as fetched (a snapshot), and whether this fetch is a re-check of a stored one
+    fetched: Fetched | None = field(default=None, repr=False)
+    recheck: bool = False
 
     def record(self) -> dict[str, Any]:
         """The row to store."""

@@ -4,6 +4,8 @@ GOVWATCH_* settings are read once into :class:`crawler.crawl.config.CrawlConfig`
 GOVWATCH_DB and GOVWATCH_PORTALS may also come from the environment.
 """
 
+import storage.db
+
 BOT_NAME = "govwatch"
 
 SPIDER_MODULES = ["spiders"]
@@ -113,9 +115,12 @@ GOVWATCH_RENDER_CHALLENGE_VISITS = 3  # browser visits per crawl to pass JS chal
 GOVWATCH_RENDER_ARTICLES = False  # articles of rendered portals through the browser too
 
 # -- govwatch -------------------------------------------------------------------
-GOVWATCH_DB = "sqlite:///govwatch.db"
+GOVWATCH_DB = storage.db.DEFAULT_DB_URL  # storage owns the default database
 GOVWATCH_PORTALS = "portals.yaml"
 GOVWATCH_FULL = False  # walk every list page (stored articles are still skipped)
+GOVWATCH_RECHECK = False  # re-check recent articles now, whatever recheck_every says
+# snapshot retention of portals that do not set `snapshots`: all | first-last | 30d
+GOVWATCH_SNAPSHOTS = "all"
 # announcements written per transaction: a batch is written when it holds this many, or when
 # its first has waited GOVWATCH_BATCH_SECONDS (a slow portal's few are not held back)
 GOVWATCH_BATCH_SIZE = 500

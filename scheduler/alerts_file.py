@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import time
+from datetime import time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scheduler.channel_urls import ChannelError, check
 from scheduler.triggers import check_interval
 
 ADDRESS = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
@@ -67,7 +69,9 @@ class Subscription(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=100)
-    to: list[str] = Field(min_length=1)
+    to: list[str] = Field(default_factory=list)
+    # Apprise channel URLs (json://…, dingtalk://…); ``${VAR}`` is read from the environment
+    notify: list[str] = Field(default_factory=list)
     portals: list[str] | None = None  # portal names; with regions: either matches
     regions: list[str] | None = None  # a part of the portal's region ("辽宁省", "宝鸡市")
     keywords: list[str] | None = None  # any of them, in the title or the body
@@ -76,8 +80,11 @@ class Subscription(BaseModel):
     mode: Literal["instant", "digest"] = "instant"
     digest_at: str | None = None  # daily at HH:MM (GOVWATCH_TIMEZONE)
     digest_every: str | None = None  # or every 1h, 30m, 1d
+    changes: bool = False  # also "edited" and "withdrawn" alerts (scheduler.changes)
+    # drop announcements published longer ago than this when found (7d); off by default
+    max_age: str | None = None
 
-    @field_validator("to", mode="before")
+    @field_validator("to", "notify", mode="before")
     @classmethod
     def _one_or_more(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -101,12 +108,27 @@ class Subscription(BaseModel):
             raise ValueError(f"not a time of day like 08:00: {value!r}")
         return value
 
-    @field_validator("digest_every")
+    @field_validator("digest_every", "max_age")
     @classmethod
     def _every(cls, value: str | None) -> str | None:
         if value is not None:
             check_interval(value)
         return value
+
+    @property
+    def max_age_delta(self) -> timedelta | None:
+        return check_interval(self.max_age) if self.max_age else None
+
+    @model_validator(mode="after")
+    def _channels(self) -> Subscription:
+        if not self.to and not self.notify:
+            raise ValueError("give to: (email addresses) or notify: (channel URLs), or both")
+        for url in self.notify:
+            try:
+                check(url, os.environ)
+            except ChannelError as exc:
+                raise ValueError(f"subscription {self.name}: notify: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _mode(self) -> Subscription:

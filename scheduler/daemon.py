@@ -156,9 +156,16 @@ class Daemon:
         (without the lease, when it is taken again: the jobs are the active daemon's)."""
         self.config = config
         self.delivery = Delivery(
-            self.repo, self.settings, config.alerts, config.mailer, self.clock, self.halt
+            self.repo,
+            self.settings,
+            config.alerts,
+            config.mailer,
+            self.clock,
+            self.halt,
+            env=self.env,
         )
         self.health = HealthMonitor(self.repo, self.settings, config.alerts, self.clock)
+        self.delivery.register()  # a new subscription starts now: no mail about the past
         if not self.halt.is_set():
             self.sync_jobs(startup)
 

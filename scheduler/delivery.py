@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from scheduler import emails
+from scheduler import chat, emails
 from scheduler.alerts_file import AlertsConfig, Subscription
+from scheduler.changes import queue_changes
+from scheduler.channels import AppriseChannel, Channel, EmailChannel, Link
 from scheduler.exceptions import MailError
-from scheduler.mailer import Connection, Mailer, MaybeSent, MessageRefused
+from scheduler.mailer import Mailer, MaybeSent, MessageRefused
 from scheduler.settings import Settings
 from scheduler.subscriptions import matching
 from storage import HELD, AlertMessage, Item, Match, NewMessage, Repository, holder_name, utcnow
@@ -64,8 +67,10 @@ class Delivery:
         clock: Callable[[], datetime] = utcnow,
         stop: threading.Event | None = None,
         holder: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
+        self.env = os.environ if env is None else env  # the ${VAR}s of channel URLs
         self.holder = holder or f"{holder_name('sender')} #{next(_senders)}"
         self.settings = settings
         self.alerts = alerts
@@ -76,24 +81,37 @@ class Delivery:
 
     # -- events → deliveries -------------------------------------------------------
 
+    def register(self) -> dict[str, datetime]:
+        """Record each subscription's start the first time it is loaded (the store's clock,
+        as first_seen_at is): it is told only of announcements first seen after that."""
+        names = [sub.name for sub in self.alerts.subscriptions]
+        return self.store.subscription_starts(names, utcnow()) if names else {}
+
     def _match(self, subscription: Subscription, item: Item) -> Match:
         if subscription.mode != "instant":
             return Match(subscription.name, None)  # waits for the digest
-        message = emails.instant(
-            subscription, item, self.settings.zone, self.alerts.admin, self.domain
-        )
-        return Match(subscription.name, message)
+        zone = self.settings.zone
+        messages = [
+            chat.instant(subscription, item, zone, url, self.domain) for url in subscription.notify
+        ]
+        if subscription.to:
+            messages.insert(
+                0, emails.instant(subscription, item, zone, self.alerts.admin, self.domain)
+            )
+        return Match(subscription.name, messages[0], messages[1:])
 
     def expand(self) -> int:
         """Match every new announcement against the subscriptions; returns emails queued."""
         queued = 0
+        subscriptions = self.alerts.subscriptions
+        starts = self.register()
         while not self.stop.is_set():
             events = self.store.pending_events(BATCH)
             for event_id, item in events:
-                matches = [
-                    self._match(sub, item)
-                    for sub in matching(self.alerts.subscriptions, item.announcement, item.portal)
-                ]
+                wanted = matching(
+                    subscriptions, item.announcement, item.portal, starts, self.clock()
+                )
+                matches = [self._match(sub, item) for sub in wanted]
                 queued += self.store.expand_event(
                     event_id, item.announcement.id, matches, self.clock()
                 )
@@ -120,20 +138,24 @@ class Delivery:
             return None
         now = self.clock()
 
-        def render(items: list[Item], first: int) -> NewMessage:
-            return emails.digest(
-                subscription,
-                items,
-                first,
-                now,
-                self.settings.zone,
-                self.alerts.admin,
-                self.domain,
-            )
+        def render(items: list[Item], first: int) -> list[NewMessage]:
+            zone = self.settings.zone
+            messages = [
+                chat.digest(subscription, items, first, now, zone, url, self.domain)
+                for url in subscription.notify
+            ]
+            if subscription.to:
+                messages.insert(
+                    0,
+                    emails.digest(
+                        subscription, items, first, now, zone, self.alerts.admin, self.domain
+                    ),
+                )
+            return messages
 
         message = self.store.build_digest(name, render, now)
         if message is not None:
-            logger.info("digest %s: queued as email #%s", name, message)
+            logger.info("digest %s: queued as message #%s", name, message)
         return message
 
     # -- sending -------------------------------------------------------------------
@@ -152,6 +174,12 @@ class Delivery:
             admin=self.alerts.admin,
         )
 
+    def _what(self, message: AlertMessage) -> str:
+        """``email #3 to a@example.org`` or ``message #4 to json://host/path``."""
+        if message.channel is None:
+            return f"email #{message.id} to {', '.join(message.recipients)}"
+        return AppriseChannel(self.env).describe(message)
+
     def _failed(
         self, message: AlertMessage, error: str, report: SendReport, claimed: bool = True
     ) -> None:
@@ -168,10 +196,9 @@ class Delivery:
         if retry_at is None:
             report.gave_up += 1
             logger.error(
-                "email #%s to %s: given up after %d attempts: %s "
+                "%s: given up after %d attempts: %s "
                 "(see `govwatch alerts pending`; `govwatch alerts resend %s` tries again)",
-                message.id,
-                ", ".join(message.recipients),
+                self._what(message),
                 attempts,
                 error,
                 message.id,
@@ -179,42 +206,40 @@ class Delivery:
         else:
             report.failed += 1
             logger.warning(
-                "email #%s to %s: attempt %d failed: %s; next attempt at %s",
-                message.id,
-                ", ".join(message.recipients),
+                "%s: attempt %d failed: %s; next attempt at %s",
+                self._what(message),
                 attempts,
                 error,
                 retry_at.isoformat(timespec="seconds"),
             )
 
     def _interrupted(self, message: AlertMessage, status: str | None, report: SendReport) -> None:
-        """Log an attempt whose outcome is unknown: the email is repeated once, then held."""
-        to = ", ".join(message.recipients)
+        """Log an attempt whose outcome is unknown: the message is repeated once, then held."""
+        key = "Message-ID" if message.channel is None else "key"
         if status == HELD:
             report.held += 1
             logger.error(
-                "email #%s to %s: held, for its sending was interrupted twice and it may have "
-                "arrived already (Message-ID %s); see `govwatch alerts pending`, "
+                "%s: held, for its sending was interrupted twice and it may have "
+                "arrived already (%s %s); see `govwatch alerts pending`, "
                 "`govwatch alerts resend %s` sends it again",
-                message.id,
-                to,
+                self._what(message),
+                key,
                 message.message_id,
                 message.id,
             )
         elif status is not None:
             logger.warning(
-                "email #%s to %s: its sending was interrupted (%s); sending it once more, "
-                "with the same Message-ID %s",
-                message.id,
-                to,
+                "%s: its sending was interrupted (%s); sending it once more, with the same %s %s",
+                self._what(message),
                 message.last_error,
+                key,
                 message.message_id,
             )
 
-    def _send(self, connection: Connection, message: AlertMessage, report: SendReport) -> None:
-        """Send one claimed email and record how it went; MailError when the connection broke."""
+    def _send(self, link: Link, message: AlertMessage, report: SendReport) -> None:
+        """Send one claimed message and record how it went; MailError when the link broke."""
         try:
-            connection.send(self.email(message))
+            link.send(message)
         except MessageRefused as exc:
             self._failed(message, str(exc), report)
             return
@@ -232,39 +257,46 @@ class Delivery:
             raise
         self.store.mark_sent(message.id, self.clock())
         report.sent += 1
-        logger.info(
-            "email #%s sent to %s: %s", message.id, ", ".join(message.recipients), message.subject
-        )
+        logger.info("%s sent: %s", self._what(message), message.subject)
+
+    def channels(self) -> list[Channel]:
+        """Emails through the mailer (when there is one), channel posts through Apprise."""
+        found: list[Channel] = [AppriseChannel(self.env)]
+        if self.mailer is not None:
+            found.insert(0, EmailChannel(self.mailer, self.email))
+        return found
 
     def send_due(self) -> SendReport:
-        """Send every due message over one connection, each claimed before it is sent and
-        marked sent as soon as it is."""
+        """Send every due message, emails over one connection, each claimed before it is
+        sent and marked sent as soon as it is."""
         report = SendReport()
-        if self.mailer is None:
-            return report
         for message in self.store.recover_interrupted(self.clock()):
             self._interrupted(message, message.status, report)
         due = self.store.due_messages(self.clock(), BATCH)
-        if not due:
-            return report
+        for channel in self.channels():
+            mine = [message for message in due if (message.channel is not None) == channel.channels]
+            if mine:
+                self._send_batch(channel, mine, report)
+        return report
+
+    def _send_batch(self, channel: Channel, due: list[AlertMessage], report: SendReport) -> None:
         tried: set[int] = set()
         try:
-            with self.mailer.connect() as connection:
+            with channel.connect() as link:
                 while len(tried) < BATCH and not self.stop.is_set():
                     claimed = self.store.claim_message(
-                        self.holder, self.clock(), self.settings.send_claim
+                        self.holder, self.clock(), self.settings.send_claim, channel.channels
                     )
                     if claimed is None:
                         break
                     tried.add(claimed.id)
-                    self._send(connection, claimed, report)
+                    self._send(link, claimed, report)
         except MailError as exc:
             # the server is unreachable or went away: what this sender has not tried waits
             # its turn (what another sender has claimed meanwhile is left to it)
             for message in due:
                 if message.id not in tried:
                     self._failed(message, str(exc), report, claimed=False)
-        return report
 
     def flush_digests(self) -> None:
         """Send what waits for a digest of a subscription that has become instant."""
@@ -276,5 +308,6 @@ class Delivery:
     def run(self) -> SendReport:
         """One sender run: expand new events, then send what is due."""
         self.expand()
+        queue_changes(self.store, self.alerts, self.domain)  # revisions: scheduler.changes
         self.flush_digests()
         return self.send_due()

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from scheduler.alerts_file import Subscription
+from scheduler.subscriptions import matched
 from storage import Announcement, CrawlRun, Item, NewMessage, PortalRow
 
 PREFIX = "[govwatch]"
@@ -53,7 +54,8 @@ def message_id(key: str, salt: str, domain: str) -> str:
 
 
 def portal_label(portal: PortalRow) -> str:
-    return one_line(portal.title or portal.name)
+    """The portal as people know it: its title, else its region; its slug only if neither."""
+    return one_line(portal.title or portal.region or portal.name)
 
 
 def the_date(announcement: Announcement, zone: ZoneInfo) -> date | None:
@@ -66,7 +68,8 @@ def the_date(announcement: Announcement, zone: ZoneInfo) -> date | None:
 
 
 def headline(announcement: Announcement) -> str:
-    return one_line(announcement.meeting_name or announcement.title or announcement.url)
+    """The announcement's own title first (what the portal called it), else the meeting's."""
+    return one_line(announcement.title or announcement.meeting_name or announcement.url)
 
 
 def announcement_subject(item: Item, zone: ZoneInfo) -> str:
@@ -82,21 +85,27 @@ def excerpt(body: str) -> str:
     return one_line(body, EXCERPT_CHARS)
 
 
-def facts(item: Item, zone: ZoneInfo) -> list[tuple[str, str]]:
-    """Label and value of each known fact, in reading order."""
+def facts(
+    item: Item, zone: ZoneInfo, subscription: Subscription | None = None
+) -> list[tuple[str, str]]:
+    """Label and value of each known fact, in reading order: the title, the meeting's name
+    second, and what of ``subscription`` it matched."""
     a = item.announcement
     day = the_date(a, zone)
+    portal = item.portal
+    region = portal.region if portal.region and portal.region != portal_label(portal) else None
     rows: list[tuple[str, str | None]] = [
-        ("Meeting" if a.is_meeting else "Title", headline(a)),
+        ("Title", headline(a)),
         ("Date", day.isoformat() if day else None),
         ("Presided by", a.presider),
         ("Speakers", "、".join(a.speakers)),
         ("Attendees", "、".join(a.attendees)),
         ("Location", a.location),
-        ("Portal", f"{portal_label(item.portal)} ({item.portal.name})"),
+        ("Portal", f"{portal_label(portal)}{f' ({region})' if region else ''}"),
+        ("Matched", matched(subscription, a) if subscription else None),
     ]
-    if a.title and a.meeting_name and a.title != a.meeting_name:
-        rows.insert(1, ("Title", a.title))
+    if a.meeting_name and a.meeting_name != headline(a):
+        rows.insert(1, ("Meeting", a.meeting_name))
     return [(label, one_line(value)) for label, value in rows if value]
 
 
@@ -144,7 +153,7 @@ def instant(
     """One email for one announcement."""
     a = item.announcement
     key = f"instant:{subscription.name}:{a.id}"
-    rows = facts(item, zone)
+    rows = facts(item, zone, subscription)
     text_rows = "\n".join(f"{label}: {value}" for label, value in rows)
     text = (
         f"{headline(a)}\n\n{text_rows}\nLink: {a.url}\n\n{excerpt(a.body)}\n\n-- \n"
@@ -188,26 +197,28 @@ def digest(
     ordered = sorted(items, key=lambda i: (portal_label(i.portal), i.portal.name))
     text_parts = [f"{count} for “{subscription.name}”, {today}\n"]
     html_parts = []
-    for (label, name), group in groupby(
+    for (label, _name), group in groupby(
         ordered, key=lambda i: (portal_label(i.portal), i.portal.name)
     ):
         entries = sorted(group, key=lambda i: the_date(i.announcement, zone) or date.min)
-        text_parts.append(f"\n{label} ({name})\n")
+        region = entries[0].portal.region
+        heading = f"{label} ({region})" if region and region != label else label
+        text_parts.append(f"\n{heading}\n")
         rows = []
         for item in reversed(entries):
             a = item.announcement
             day = the_date(a, zone)
             prefix = f"{day.isoformat()}  " if day else ""
             who = f" — {one_line(a.presider)}" if a.presider else ""
+            why = matched(subscription, a)
+            who += f" ({why})" if why else ""
             text_parts.append(f"  {prefix}{headline(a)}{who}\n    {a.url}\n")
             rows.append(
                 f"<li>{escape(prefix)}<b>{escape(headline(a))}</b>{escape(who)}<br>"
                 f"{_html_link(a.url)}</li>"
             )
         html_parts.append(
-            f'<h3 style="font-size:15px">{escape(label)} ({escape(name)})</h3><ul>'
-            + "".join(rows)
-            + "</ul>"
+            f'<h3 style="font-size:15px">{escape(heading)}</h3><ul>' + "".join(rows) + "</ul>"
         )
     text_parts.append(f"\n-- \n{footer(subscription.name, admin)}\n")
     return NewMessage(
@@ -222,6 +233,13 @@ def digest(
             f"{count} for “{subscription.name}”", html_parts, footer(subscription.name, admin)
         ),
     )
+
+
+def zoned(moment: datetime, zone: ZoneInfo) -> str:
+    """A time for people, labelled with its zone: 2026-03-02 09:30 +08:00 (Asia/Shanghai)."""
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]} ({zone.key})"
 
 
 def health(
@@ -239,12 +257,15 @@ def health(
     key = f"health:{portal}:{change}"
     state = "is failing" if broken else "has recovered"
     subject = f"{PREFIX} portal {portal} {state}"
-    when = now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     rows = [
         ("Portal", portal),
         ("State", f"failing: {reason}" if broken else "working again"),
-        ("Since", when),
-        ("Last run", f"#{run.id}, {run.status}, {run.requests} requests, {run.errors} errors"),
+        ("Since", zoned(now, zone)),
+        (
+            "Last run",
+            f"#{run.id} at {zoned(run.started_at, zone)}, {run.status}, "
+            f"{run.requests} requests, {run.errors} errors",
+        ),
     ]
     if run.message:
         rows.append(("Run message", one_line(run.message, 300)))

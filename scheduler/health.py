@@ -13,7 +13,7 @@ from functools import partial
 from scheduler import emails
 from scheduler.alerts_file import AlertsConfig
 from scheduler.settings import Settings
-from storage import BROKEN, OK, CrawlRun, NewMessage, Repository
+from storage import BROKEN, OK, RESET, CrawlRun, NewMessage, Repository
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,11 @@ RUNNING = "running"
 # runs the daemon's own shutdown ended (Scrapy's close reason, the runner's message) say
 # nothing about the portal
 STOPPED = ("shutdown", "stopped at daemon shutdown")
+
+
+def _judged(run: CrawlRun) -> bool:
+    """Whether ``run`` tells of the portal: ended, not by a shutdown, not a reset by hand."""
+    return run.status not in (RUNNING, RESET) and run.message not in STOPPED
 
 
 def verdict(run: CrawlRun, had_links: Callable[[], bool]) -> str | None:
@@ -41,7 +46,7 @@ def judge(
     runs: Sequence[CrawlRun], threshold: int, had_links: Callable[[int], bool]
 ) -> tuple[str, str | None] | None:
     """(state, reason) from ``runs`` (newest first), or None while undecided."""
-    done = [run for run in runs if run.status != RUNNING and run.message not in STOPPED]
+    done = [run for run in runs if _judged(run)]
     if not done:
         return None
     reasons = []
@@ -80,7 +85,7 @@ class HealthMonitor:
         if judged is None:
             return False
         state, reason = judged
-        latest = next(r for r in runs if r.status != RUNNING and r.message not in STOPPED)
+        latest = next(r for r in runs if _judged(r))
         now = self.clock()
         admin = self.alerts.admin
 

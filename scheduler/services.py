@@ -158,7 +158,7 @@ class ServiceRunner:
         pending = Pending(portal, self.entry(portal), timeout)
         self.queue.put(pending)
         # the service keeps the deadline; this is for a service that stopped answering
-        backstop = timeout + self.settings.batch_window + 2 * self.settings.kill_grace + 30
+        backstop = timeout + self.settings.service_batch_window + 2 * self.settings.kill_grace + 30
         while not pending.done.wait(backstop):
             if pending.deaths == 0 or self.stopping.is_set():
                 break
@@ -212,8 +212,8 @@ class ServiceRunner:
         while True:
             first = self.queue.get()
             batch = [first]
-            window = self.settings.batch_window
-            while len(batch) < self.settings.batch_size:
+            window = self.settings.service_batch_window
+            while len(batch) < self.settings.service_batch_size:
                 try:
                     batch.append(self.queue.get(timeout=window))
                 except queue.Empty:
@@ -282,4 +282,4 @@ def make_runner(
 
 def crawl_threads(settings: Settings) -> int:
     """The daemon's crawl job threads: with services a job's thread only waits for its line."""
-    return max(settings.max_crawls, settings.batch_size if settings.crawl_services else 0)
+    return max(settings.max_crawls, settings.service_batch_size if settings.crawl_services else 0)

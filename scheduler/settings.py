@@ -23,8 +23,8 @@ class Settings:
     crawl_timeout: float = 1800.0  # a crawl is killed after this (per portal: its settings)
     kill_grace: float = 10.0  # SIGTERM first; SIGKILL after this
     crawl_services: int = 1  # long-lived crawl processes taking batches; 0: a process per crawl
-    batch_size: int = 200  # portals in one batch at most
-    batch_window: float = 0.2  # portals falling due within this of each other share a batch
+    service_batch_size: int = 200  # portals in one batch at most
+    service_batch_window: float = 0.2  # portals falling due within this of each other share a batch
     send_interval: float = 30.0  # the sender's rhythm (it also runs after every crawl)
     retry_first: float = 60.0  # first retry of a failed email; doubles each time
     retry_max: float = 1800.0  # longest wait between two attempts

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect
 
 from scheduler.daemon import JOBS_TABLE
+from scheduler.health import RUNNING, verdict
 from scheduler.leadership import SCHEDULER
 from scheduler.portal import PortalSpec
 from storage import BROKEN, LeaseInfo, Repository, utcnow
@@ -59,9 +61,14 @@ def portal_status(
         state = health.get(portal.name)
         run = repo.last_run(portal.name)
         problem = None
+        # the last run's own problem, before it has happened often enough to mail the admin
+        latest = verdict(run, partial(repo.ever_had_links, portal.name, run.id)) if run else None
         if state is not None and state.state == BROKEN:
             judged = "failing"
             problem = f"failing since {local(state.since, zone)}: {state.reason}"
+        elif latest is not None and run is not None and run.status != RUNNING:
+            judged = "failing"
+            problem = f"last run ({local(run.started_at, zone)}): {latest}"
         else:
             judged = "ok" if run is not None else "not crawled yet"
         last = (

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy
@@ -22,6 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.configfiles.portals import Portal
+from crawler.crawl import recheck
 from crawler.crawl.run import CrawlRun
 from crawler.extract import families
 from crawler.extract.links import ListLink
@@ -52,6 +54,15 @@ def asked_url(request: Request) -> str:
     if isinstance(link, ListLink):
         return link.url
     return str((request.meta.get("redirect_urls") or [request.url])[0])
+
+
+HOME_PAGES = ("", "/", "/index.html", "/index.htm", "/index.shtml", "/index.jsp", "/index.php")
+
+
+def is_home(url: str) -> bool:
+    """Whether ``url`` is a site's home page (its root or root index)."""
+    parts = urlsplit(url)
+    return parts.path in HOME_PAGES and not parts.query
 
 
 def unparsable(response: Response) -> str | None:
@@ -91,6 +102,7 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listed: set[str] = set()  # article URLs seen on this crawl's list pages
+        self._start_urls: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -113,6 +125,8 @@ class PortalSpider(scrapy.Spider):
             else:
                 date = datetime.fromisoformat(missed.link_date) if missed.link_date else None
                 yield self.article_request(ListLink(missed.url, missed.link_text or "", date))
+        for due in recheck.due(self.run):  # recent articles, conditionally, after the rest
+            yield recheck.request(due, self.parse_recheck, self.recheck_failed)
 
     def list_request(self, url: str, page: int) -> Request:
         self.run.ledger.ask(Missed(url, LIST, page))
@@ -136,7 +150,11 @@ class PortalSpider(scrapy.Spider):
             self.run.ledger.list_read(url)
             return
         links, following = self.list_links(response)
-        links = [link for link in links if self.portal.allows(link.url)]
+        links = [
+            link
+            for link in links
+            if self.portal.allows(link.url) and not self.not_article(link.url)
+        ]
         if not links and self.rendering.escalate_shell(response):
             # a script builds this list: the same page again, now rendered in the browser
             yield self.list_request(response.url, page).replace(dont_filter=True)
@@ -157,6 +175,11 @@ class PortalSpider(scrapy.Spider):
         known = self.run.known(link.url for link in links)
         self.run.list_page_seen(response, links)
         check = self.run.settings.check_articles
+        since = self.run.backfill_since
+        older = [link for link in links if since and link.date and link.date.date() < since]
+        if older and not check:  # a back-fill's bound: these and the pages after are left
+            links = [link for link in links if link not in older]
+            following = None
         for index, link in enumerate(links):
             if (link.url not in known and not check) or index < check:
                 yield self.article_request(link)
@@ -170,12 +193,18 @@ class PortalSpider(scrapy.Spider):
                 "portal %s: list page %s repeats earlier pages; pagination stopped",
                 self.name, response.url,
             )  # fmt: skip
-        elif following and page < self.run.settings.max_list_pages:
+        elif following and page < self.run.max_list_pages:
             yield self.list_request(following, page + 1)
         elif following and not check:
             logger.warning(
                 "portal %s: stopped after %d list pages at %s", self.name, page, response.url
             )
+
+    def not_article(self, url: str) -> bool:
+        """A start URL or a site's home page: never an article, whatever links to it."""
+        if self._start_urls is None:
+            self._start_urls = {u.rstrip("/") for u in self.portal.start_urls}
+        return is_home(url) or url.rstrip("/") in self._start_urls
 
     def list_links(self, response: Response) -> tuple[list[ListLink], str | None]:
         """A list page's article links and the next list page, read by the page's CMS
@@ -204,13 +233,45 @@ class PortalSpider(scrapy.Spider):
             logger.warning("portal %s: %s is not text, skipped", self.name, response.url)
             return
         self.run.ledger.answered(link.url)
+        date = link.date.isoformat() if link.date else None
         yield AnnouncementItem(
             portal=self.name,
             url=link.url,  # the URL the list gave: the one "known" is checked against
             html=response.text,
             list_title=link.text or None,
             list_date=link.date,
+            fetched=recheck.fetched(response, link_text=link.text or None, link_date=date),
         )
+
+    def parse_recheck(self, response: Response) -> Iterator[AnnouncementItem]:
+        """A stored article fetched again: a 304 or a gone page is recorded here; a page
+        goes through analysis to the store, which compares it with the record."""
+        if not recheck.answered(self.run, response):
+            return
+        due = response.meta[recheck.RECHECK]
+        if not isinstance(response, TextResponse) or looks_binary(response.body):
+            logger.warning("portal %s: re-check of %s is not text", self.name, due.url)
+            return
+        date = datetime.fromisoformat(due.link_date) if due.link_date else None
+        yield AnnouncementItem(
+            portal=self.name,
+            url=due.url,
+            html=response.text,
+            list_title=due.link_text,
+            list_date=date,
+            fetched=recheck.fetched(response, link_text=due.link_text, link_date=due.link_date),
+            recheck=True,
+        )
+
+    def recheck_failed(self, failure: Failure) -> None:
+        """A re-check that failed (5xx, a timeout): nothing recorded, checked next time."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govwatch/recheck_failed")
+        request = failure.request  # type: ignore[attr-defined]
+        logger.warning(
+            "portal %s: re-check of %s failed: %s",
+            self.name, asked_url(request), failure.getErrorMessage() or repr(failure.value),
+        )  # fmt: skip
 
     def dropped(self, request: Request, spider: Any) -> None:
         """An article redirect the scheduler dropped: it loops back to a URL already seen.

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from storage.alerts import Item, Match, NewMessage
 from storage.browse import Meetings, RecordPage
-from storage.db import DEFAULT_DB_URL, SQLITE_BUSY_TIMEOUT, connect, migrate, safe_url
+from storage.db import (
+    DEFAULT_DB_URL,
+    SQLITE_BUSY_TIMEOUT,
+    connect,
+    migrate,
+    not_sqlite,
+    safe_url,
+    sqlite_file,
+    url_problem,
+)
 from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
 from storage.durations import is_duration, parse_duration, utcnow
 from storage.exceptions import StorageError, StorageUnavailable
@@ -19,6 +28,9 @@ from storage.models import (
     CrawlRun,
     PortalHealth,
     PortalRow,
+    Revision,
+    Snapshot,
+    SnapshotBlob,
 )
 from storage.outbox import FAILED, HELD, INTERRUPTED_LIMIT, PENDING, SENDING, SENT, UNSENT
 from storage.record import (
@@ -32,32 +44,48 @@ from storage.record import (
 )
 from storage.repository import Repository
 from storage.retry import RetrySettings
-from storage.runs import ARTICLE, LIST, Missed, Validators
+from storage.revisions import EDITED, WITHDRAWN, Due, RevisionInfo, body_diff, changes
+from storage.runs import ARTICLE, LIST, RESET, Missed, Validators
 from storage.search import BY, SORTS, BadQuery, Filters, Page
+from storage.snapshots import (
+    ALL,
+    FIRST_LAST,
+    KEPT_HEADERS,
+    Fetched,
+    Stored,
+    check_policy,
+    decompress,
+)
 
 __all__ = [
+    "ALL",
     "ARTICLE",
     "BAND_LEVEL_CAPS",
     "BROKEN",
     "BY",
     "COLUMN_FIELDS",
     "DEFAULT_DB_URL",
+    "EDITED",
     "EXPORT_FIELDS",
     "EXTRACTED_FIELDS",
     "FAILED",
     "FIELDS",
+    "FIRST_LAST",
     "HELD",
     "INTERRUPTED_LIMIT",
+    "KEPT_HEADERS",
     "LIST",
     "MEETING_FIELDS",
     "OK",
     "PENDING",
+    "RESET",
     "SENDING",
     "SENT",
     "SORTS",
     "SQLITE_BUSY_TIMEOUT",
     "STORED_FIELDS",
     "UNSENT",
+    "WITHDRAWN",
     "AlertDelivery",
     "AlertEvent",
     "AlertMessage",
@@ -65,6 +93,8 @@ __all__ = [
     "AnnouncementBand",
     "BadQuery",
     "CrawlRun",
+    "Due",
+    "Fetched",
     "Filters",
     "Item",
     "LeaseInfo",
@@ -80,15 +110,27 @@ __all__ = [
     "RecordPage",
     "Repository",
     "RetrySettings",
+    "Revision",
+    "RevisionInfo",
+    "Snapshot",
+    "SnapshotBlob",
     "StorageError",
     "StorageUnavailable",
+    "Stored",
     "Validators",
+    "body_diff",
+    "changes",
+    "check_policy",
     "connect",
+    "decompress",
     "fingerprint_key",
     "holder_name",
     "is_duration",
     "migrate",
+    "not_sqlite",
     "parse_duration",
     "safe_url",
+    "sqlite_file",
+    "url_problem",
     "utcnow",
 ]

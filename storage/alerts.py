@@ -15,7 +15,14 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import AlertDelivery, AlertEvent, AlertMessage, Announcement, PortalRow
+from storage.models import (
+    AlertDelivery,
+    AlertEvent,
+    AlertMessage,
+    Announcement,
+    PortalRow,
+    Revision,
+)
 from storage.outbox import PENDING, Outbox
 from storage.retry import retried
 
@@ -38,14 +45,17 @@ class NewMessage:
     subject: str
     text: str
     html: str
+    channel: str | None = None  # None: an email; else an Apprise URL (AlertMessage.channel)
 
 
 @dataclass(frozen=True)
 class Match:
-    """A subscription an announcement matched; ``message`` is None when it waits for a digest."""
+    """A subscription an announcement matched; ``message`` is None when it waits for a digest.
+    ``more``: the same alert for the subscription's other channels (queued with it)."""
 
     subscription: str
     message: NewMessage | None
+    more: Sequence[NewMessage] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ class Alerts(Outbox):
                 )
                 if delivery is None or match.message is None:
                     continue  # a digest's delivery waits for it without a message
+                for other in match.more:
+                    created += self._add_message(session, other, now) is not None
                 message_id = self._add_message(session, match.message, now)
                 if message_id is None:  # rendered before, by a run whose answer was lost
                     message_id = session.scalar(
@@ -140,6 +152,7 @@ class Alerts(Outbox):
                 subject=message.subject,
                 text=message.text,
                 html=message.html,
+                channel=message.channel,
                 status=PENDING,
                 attempts=0,
                 created_at=now,
@@ -150,6 +163,23 @@ class Alerts(Outbox):
             .returning(AlertMessage.id)
         )
         return session.scalar(stmt)
+
+    @retried("queue change alerts")
+    def add_change_messages(
+        self, revision_id: int, messages: Sequence[NewMessage], now: datetime
+    ) -> int:
+        """A revision's change alerts queued and the revision marked alerted, in one
+        transaction: each message once by its key, however often this runs."""
+        created = 0
+        with self.session.begin() as session:
+            for message in messages:
+                created += self._add_message(session, message, now) is not None
+            session.execute(
+                update(Revision)
+                .where(Revision.id == revision_id, Revision.alerted_at.is_(None))
+                .values(alerted_at=now)
+            )
+        return created
 
     @retried("queue a message")
     def add_message(self, message: NewMessage, now: datetime) -> int | None:
@@ -175,13 +205,14 @@ class Alerts(Outbox):
     def build_digest(
         self,
         subscription: str,
-        render: Callable[[list[Item], int], NewMessage],
+        render: Callable[[list[Item], int], Sequence[NewMessage]],
         now: datetime,
     ) -> int | None:
-        """Collect a subscription's waiting deliveries into one message, in one transaction.
+        """Collect a subscription's waiting deliveries into one message per channel, in one
+        transaction.
 
-        ``render(items, first_delivery_id)`` makes the message. Returns its id, or None when
-        nothing was waiting (an empty period sends nothing).
+        ``render(items, first_delivery_id)`` makes the messages; the deliveries name the first.
+        Returns its id, or None when nothing was waiting (an empty period sends nothing).
         """
         stmt = (
             select(AlertDelivery.id, Announcement, PortalRow)
@@ -196,17 +227,20 @@ class Alerts(Outbox):
                 if not rows:
                     return None
                 ids = [row[0] for row in rows]
-                message = render([Item(row[1], row[2]) for row in rows], ids[0])
-                message_id = self._add_message(session, message, now)
+                first, *more = render([Item(row[1], row[2]) for row in rows], ids[0])
+                message_id = self._add_message(session, first, now)
                 if message_id is None:
-                    raise _Taken(message.key)
+                    raise _Taken(first.key)
+                for other in more:
+                    if self._add_message(session, other, now) is None:
+                        raise _Taken(other.key)
                 claimed = session.execute(
                     update(AlertDelivery)
                     .where(AlertDelivery.id.in_(ids), AlertDelivery.message.is_(None))
                     .values(message=message_id)
                 ).rowcount  # type: ignore[attr-defined]
                 if claimed != len(ids):
-                    raise _Taken(message.key)
+                    raise _Taken(first.key)
                 return message_id
         except (_Taken, IntegrityError):
             logger.info("digest %s: built by another process meanwhile", subscription)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, cast
 
@@ -14,9 +13,11 @@ from sqlalchemy.exc import DBAPIError
 from storage.base import chunks, dialect_insert, one_of
 from storage.dedupe_index import DedupeIndex, level_keys
 from storage.durations import utcnow
-from storage.models import AlertEvent, Announcement
+from storage.models import AlertEvent, Announcement, PortalRow
 from storage.record import EXPORT_FIELDS, INDEX_FIELDS
 from storage.retry import retried
+from storage.search import Filters, conditions, region_portals
+from storage.snapshots import Fetched, Snapshots
 from storage.textindex import TextIndex
 
 
@@ -56,7 +57,7 @@ def _one_row_insert(
     ]
 
 
-class Announcements(DedupeIndex, TextIndex):
+class Announcements(DedupeIndex, TextIndex, Snapshots):
     """One row per canonical URL; each new row's keys go to the dedupe index with it, and
     its text to the search index (storage.textindex)."""
 
@@ -79,7 +80,10 @@ class Announcements(DedupeIndex, TextIndex):
 
     @retried("store announcements")
     def add_announcements(
-        self, records: Sequence[Mapping[str, Any]], enqueue_alerts: bool = False
+        self,
+        records: Sequence[Mapping[str, Any]],
+        enqueue_alerts: bool = False,
+        snapshots: Mapping[str, Fetched] | None = None,
     ) -> list[str]:
         """Insert a batch in one transaction; URLs already stored are skipped, not doubled.
 
@@ -88,6 +92,7 @@ class Announcements(DedupeIndex, TextIndex):
         (:meth:`_settle_first_copies`). With ``enqueue_alerts`` each new announcement, copy
         or not, gets its alert event (see storage.alerts) in the same transaction: stored
         means queued for alerts; delivery sends one per subscription per cluster of copies.
+        ``snapshots`` (url → the page as fetched) are stored with the new rows.
         Returns the URLs that were new.
         """
         if not records:
@@ -130,6 +135,9 @@ class Announcements(DedupeIndex, TextIndex):
                     )
             if added:
                 self._settle_band_levels(session, added)
+            if snapshots:
+                fetched = [(id_, snapshots[url]) for id_, url, _ in new if url in snapshots]
+                self._add_snapshots(session, fetched)
         return [url for _, url, _ in new]
 
     def _insert_new_announcements(
@@ -175,34 +183,33 @@ class Announcements(DedupeIndex, TextIndex):
             cursor.close()
 
     @retried("export announcements")
-    def export(
-        self,
-        portal: str | None = None,
-        meetings_only: bool = False,
-        since: date | datetime | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Stored announcements as export records, oldest first, streamed.
+    def export(self, filters: Filters | None = None) -> Iterator[dict[str, Any]]:
+        """Stored announcements in the view ``filters`` (the web's, without its text or
+        sort) as export records, oldest first, streamed.
 
         The query runs (and is retried) here; the rows stream as the caller reads them.
         Plain columns through SQLAlchemy Core: an ORM object per row costs several times
         the query."""
+        filters = filters or Filters()
         table = Announcement.__table__
-        stmt: Select[Any] = select(*(table.c[field] for field in EXPORT_FIELDS))
-        if portal:
-            stmt = stmt.where(table.c.portal == portal)
-        if meetings_only:
-            stmt = stmt.where(table.c.is_meeting.is_(True))
-        if since is None:
-            stmt = stmt.order_by(table.c.id)
-        else:
-            if not isinstance(since, datetime):
-                since = datetime(since.year, since.month, since.day, tzinfo=UTC)
-            # the same order (ids are given as records are first seen), but one SQLite reads
-            # from the first_seen_at index; ORDER BY id alone made it scan the whole table
-            stmt = stmt.where(table.c.first_seen_at >= since)
-            stmt = stmt.order_by(table.c.first_seen_at, table.c.id)
+        portals = PortalRow.__table__
+        columns = [
+            table.c[name] if name in table.c else portals.c[_PORTAL_COLUMNS[name]]
+            for name in EXPORT_FIELDS
+        ]
+        stmt: Select[Any] = select(*columns).select_from(
+            table.outerjoin(portals, portals.c.name == table.c.portal)
+        )
         connection = self.engine.connect()
         try:
+            region = region_portals(connection, filters)
+            stmt = stmt.where(*conditions(filters, region, self.dialect))
+            if filters.since is not None and filters.by == "seen":
+                # the same order (ids are given as records are first seen), but one SQLite
+                # reads from the first_seen_at index; ORDER BY id alone scanned the table
+                stmt = stmt.order_by(table.c.first_seen_at, table.c.id)
+            else:
+                stmt = stmt.order_by(table.c.id)
             rows = connection.execute(stmt.execution_options(yield_per=1000))
         except BaseException:
             connection.close()
@@ -216,6 +223,9 @@ class Announcements(DedupeIndex, TextIndex):
             stmt = stmt.where(Announcement.portal == portal)
         with self.session() as session:
             return session.scalar(stmt) or 0
+
+
+_PORTAL_COLUMNS = {"portal_title": "title", "portal_region": "region"}  # exported from portals
 
 
 def _stream(connection: Any, rows: Iterable[Any]) -> Iterator[dict[str, Any]]:

@@ -31,6 +31,54 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+DIALECTS = ("sqlite", "postgresql")
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as a govwatch database, said as what to write instead;
+    None when it is a URL of a supported database (whether it exists is not asked here)."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        path = url if "://" not in url else url.split("://", 1)[1]
+        return f"{url!r} is not a database URL: write sqlite:///{path} for a SQLite file"
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        rest = url.split("://", 1)[1]
+        return f"write postgresql://{rest} (postgres:// is not a name SQLAlchemy knows)"
+    if backend not in DIALECTS:
+        return (
+            f"unsupported database {backend!r}: govwatch stores in SQLite "
+            "(sqlite:///govwatch.db) or PostgreSQL (postgresql://user@host/dbname)"
+        )
+    if backend == "sqlite" and parsed.host:
+        name = parsed.host + (f"/{parsed.database}" if parsed.database else "")
+        return f"{url!r} names a host, not a file: write sqlite:///{name} (three slashes)"
+    return None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def not_sqlite(path: Path) -> bool:
+    """Whether ``path`` holds something other than a SQLite database (an empty file is one
+    SQLite will make into a database)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_MAGIC))
+    except OSError:
+        return False
+    return bool(head) and head != SQLITE_MAGIC
+
+
 def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Index,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -78,6 +79,17 @@ class Announcement(Base):
     duplicate_of: Mapped[str | None] = mapped_column(String(2048), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    # the article's HTTP validators, for the conditional GET of its re-checks
+    etag: Mapped[str | None] = mapped_column(String(400))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    checked_at: Mapped[datetime | None]  # its last re-check (None: not re-checked yet)
+    # the last revision's time (an edit or the withdrawal), and the withdrawal's
+    revised_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    # a re-check found it gone (404/410, or moved to a page that is no article); a second
+    # such check withdraws it, a good one clears this: one outage does not count
+    gone_since: Mapped[datetime | None]
+    extractor_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AnnouncementBand(Base):
@@ -171,6 +183,9 @@ class AlertMessage(Base):
     subject: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+    # None: an email; else the Apprise channel URL as alerts.yaml writes it (``${VAR}``
+    # unexpanded: secrets stay in the environment)
+    channel: Mapped[str | None] = mapped_column(Text)
     # pending | sending (claimed for one attempt) | sent | failed (given up) | held (a person
     # decides: see storage.alerts)
     status: Mapped[str] = mapped_column(String(20), default="pending")
@@ -255,3 +270,62 @@ class MissedUrl(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     first_missed_at: Mapped[datetime]
     last_missed_at: Mapped[datetime]
+
+
+# -- snapshots and revisions (storage.snapshots, storage.revisions) ----------------------
+
+
+class SnapshotBlob(Base):
+    """The compressed bytes of one distinct page content, stored once (by its sha256)."""
+
+    __tablename__ = "snapshot_blobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    codec: Mapped[str] = mapped_column(String(10))  # zlib | none
+    size: Mapped[int]  # the raw page's bytes
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Snapshot(Base):
+    """One fetch of an article page: its status, the headers that matter, when, and its bytes."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), index=True)
+    blob_id: Mapped[int] = mapped_column(ForeignKey("snapshot_blobs.id"), index=True)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    # Content-Type, ETag, Last-Modified, the final URL after redirects, the encoding used,
+    # and the list's hints (its link text and date) that extraction reads
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fetched_at: Mapped[datetime]
+
+
+class Revision(Base):
+    """A change a re-check found: an edit (fields and a body diff) or the withdrawal."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("announcement_id", "number", name="uq_revisions"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id"), index=True)
+    number: Mapped[int]  # 1, 2, ... per announcement
+    kind: Mapped[str] = mapped_column(String(20))  # edited | withdrawn
+    # field → [before, after] (JSON values); for a withdrawal {"reason": [null, "HTTP 404"]}
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    diff: Mapped[str] = mapped_column(Text, default="")  # unified diff of the body
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    created_at: Mapped[datetime]
+    # matched against the subscriptions with `changes: true` (None: not yet)
+    alerted_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class SubscriptionStart(Base):
+    """When the daemon first loaded a subscription (by name): it hears only of announcements
+    first seen after that, so a new subscription on a full database mails nothing of the past."""
+
+    __tablename__ = "subscription_starts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime]

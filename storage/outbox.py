@@ -32,6 +32,12 @@ _HELD_ERROR = (
 )
 
 
+def _kind(channels: bool | None) -> list[Any]:
+    if channels is None:
+        return []
+    return [AlertMessage.channel.is_not(None) if channels else AlertMessage.channel.is_(None)]
+
+
 class Outbox(Store):
     """Messages from due to sent. ``sending`` is one sender's claim for one attempt; a claim
     that runs out (its sender died mid-send) makes that attempt *interrupted*: the message is
@@ -49,15 +55,18 @@ class Outbox(Store):
             return list(session.scalars(stmt))
 
     @retried("claim a message")
-    def claim_message(self, holder: str, now: datetime, ttl: float) -> AlertMessage | None:
+    def claim_message(
+        self, holder: str, now: datetime, ttl: float, channels: bool | None = None
+    ) -> AlertMessage | None:
         """Take the oldest due message for one attempt of ``holder``'s, in a transaction of its
         own: ``sending`` until ``ttl`` seconds from now, its attempt counted before anything is
         sent. None when nothing is due. Of two senders only one gets a message: PostgreSQL
         skips a row another claim has locked (FOR UPDATE SKIP LOCKED) and re-checks one that
-        changed; SQLite runs one writer at a time."""
+        changed; SQLite runs one writer at a time. ``channels``: only channel posts (True), only emails (False), or either (None)."""
         oldest = (
             select(AlertMessage.id)
             .where(AlertMessage.status == PENDING, AlertMessage.next_attempt_at <= now)
+            .where(*_kind(channels))
             .order_by(AlertMessage.id)
             .limit(1)
             .with_for_update(skip_locked=True)

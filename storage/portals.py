@@ -44,3 +44,9 @@ class Portals(Store):
         )
         with self.session.begin() as session:
             session.execute(stmt)
+
+    @retried("list portals")
+    def portal_names(self) -> list[str]:
+        """The names of the portals any crawl has recorded, sorted."""
+        with self.session() as session:
+            return list(session.scalars(select(PortalRow.name).order_by(PortalRow.name)))

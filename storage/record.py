@@ -17,7 +17,7 @@ class RecordField:
     """One field of an announcement record.
 
     ``stored``: the crawl hands it to the store with each record (``first_seen_at`` the store
-    sets itself); ``exported``: in ``govwatch export``; ``extracted``: read from the page by
+    sets itself); ``exported``: in ``govwatch export`` in this order (ADDED_EXPORTS follow); ``extracted``: read from the page by
     extraction (what the eval scores); ``meeting``: a fact of the meeting, not the page.
     """
 
@@ -52,6 +52,12 @@ FIELDS: tuple[RecordField, ...] = (
     RecordField("attachments", "list", exported=False, extracted=True),
     RecordField("body", "text", extracted=True),
     RecordField("first_seen_at", "datetime", stored=False),
+    # the latest revision a re-check found (an edit or the withdrawal), and the withdrawal:
+    # the store sets them (storage.revisions), the crawl never does
+    RecordField("revised_at", "datetime", stored=False),
+    RecordField("withdrawn_at", "datetime", stored=False),
+    # crawler.analysis.EXTRACTOR_VERSION of the extraction that made the fields
+    RecordField("extractor_version", "int", exported=False),
     RecordField("fingerprint", "text", exported=False),
     RecordField("simhash", "int", exported=False),
     RecordField("duplicate_of", "text"),
@@ -61,7 +67,10 @@ FIELDS: tuple[RecordField, ...] = (
 
 BY_NAME = {field.name: field for field in FIELDS}
 STORED_FIELDS = tuple(field.name for field in FIELDS if field.stored)
-EXPORT_FIELDS = tuple(field.name for field in FIELDS if field.exported)
+# exported since the first release: after the rest, so a CSV's columns keep their places;
+# the portal's title and region come from the portals table, not the record
+ADDED_EXPORTS = ("attachments", "portal_title", "portal_region")
+EXPORT_FIELDS = tuple(field.name for field in FIELDS if field.exported) + ADDED_EXPORTS
 EXTRACTED_FIELDS = tuple(field.name for field in FIELDS if field.extracted)
 MEETING_FIELDS = tuple(field.name for field in FIELDS if field.meeting)
 # stored with the record, but in the dedupe index, not as a column of the announcements table

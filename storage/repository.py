@@ -13,10 +13,23 @@ from storage.leases import Leases
 from storage.portals import Portals
 from storage.retention import Retention
 from storage.retry import RetrySettings
+from storage.revisions import Revisions
 from storage.runs import Runs
+from storage.subscribers import Subscribers
 
 
-class Repository(Announcements, Runs, Portals, Health, Alerts, Leases, Retention, Browse):
+class Repository(
+    Announcements,
+    Revisions,
+    Runs,
+    Portals,
+    Health,
+    Alerts,
+    Leases,
+    Retention,
+    Browse,
+    Subscribers,
+):
     """All SQL of govwatch. Create one per process with :meth:`open`.
 
     Each table group is a class of its own module (announcements and the dedupe index,

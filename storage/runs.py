@@ -14,6 +14,8 @@ from storage.durations import utcnow
 from storage.models import CrawlRun, ListPage, MissedUrl
 from storage.retry import retried
 
+RESET = "reset"  # a run's status: `govwatch portal reset`, no crawl
+
 
 @dataclass(frozen=True)
 class Validators:
@@ -125,6 +127,26 @@ class Runs(Store):
                 )
                 session.execute(stmt)
 
+    @retried("reset a portal")
+    def reset_portal(self, portal: str) -> tuple[int, int]:
+        """Forget ``portal``'s list-page validators and missed URLs, and record a run of
+        status RESET: the next crawl, finding no run that ended, walks every list page.
+        Returns (validators, missed URLs) forgotten."""
+        now = utcnow()
+        with self.session.begin() as session:
+            pages = session.execute(delete(ListPage).where(ListPage.portal == portal))
+            missed = session.execute(delete(MissedUrl).where(MissedUrl.portal == portal))
+            session.add(
+                CrawlRun(
+                    portal=portal,
+                    started_at=now,
+                    finished_at=now,
+                    status=RESET,
+                    message="reset by hand: the next crawl walks every list page",
+                )
+            )
+        return pages.rowcount, missed.rowcount  # type: ignore[attr-defined]
+
     # -- crawl runs ------------------------------------------------------------
 
     @retried("start a crawl run")
@@ -213,6 +235,19 @@ class Runs(Store):
         """Whether a crawl of ``portal`` ever got to its end (finished or partial)."""
         stmt = select(CrawlRun.id).where(
             CrawlRun.portal == portal, CrawlRun.status.in_(("finished", "partial"))
+        )
+        with self.session() as session:
+            return session.scalar(stmt.limit(1)) is not None
+
+    @retried("read crawl runs")
+    def has_baseline(self, portal: str) -> bool:
+        """Whether a crawl of ``portal`` got to its end having stored articles: its baseline.
+        A crawl that stored nothing is none, so a portal that never worked and is then
+        repaired does not mail its past."""
+        stmt = select(CrawlRun.id).where(
+            CrawlRun.portal == portal,
+            CrawlRun.status.in_(("finished", "partial")),
+            CrawlRun.new_records > 0,
         )
         with self.session() as session:
             return session.scalar(stmt.limit(1)) is not None

@@ -168,6 +168,49 @@ _fts = table(TABLE, column("rowid"))  # SQLite's FTS5 table, as a FROM
 MANY_PORTALS = {"sqlite": 300, "postgresql": 20}
 
 
+def region_portals(connection: Any, filters: Filters) -> list[str] | None:
+    """The portals of the filters' region (None without one): a planner estimates an IN
+    list, not a LIKE."""
+    if not filters.region:
+        return None
+    stmt = select(_portals.c.name).where(_contains(_portals.c.region, filters.region))
+    return list(connection.execute(stmt).scalars())
+
+
+def conditions(
+    filters: Filters, region: Sequence[str] | None, dialect: str
+) -> list[ColumnElement[bool]]:
+    """The filters but the text as conditions on the announcements table: one definition
+    for the web's views and ``govwatch export``. Dates are Asia/Shanghai days."""
+    where: list[ColumnElement[bool]] = []
+    if filters.portal:
+        where.append(_table.c.portal == filters.portal)
+    if region is not None:
+        where.append(_table.c.portal.in_(region) if region else _table.c.id.is_(None))
+    if filters.meetings_only:
+        where.append(_table.c.is_meeting.is_(True))
+    if filters.kind:
+        where.append(_table.c["meeting_status"] == filters.kind)
+    if filters.meeting_from:
+        where.append(_table.c.meeting_date >= filters.meeting_from)
+    if filters.originals_only:
+        where.append(original(dialect))
+    column = {
+        "seen": _table.c.first_seen_at,
+        "published": _table.c.published_at,
+        "meeting": _table.c.meeting_date,
+    }[filters.by]
+    if filters.since:
+        since = filters.since if filters.by == "meeting" else _day_start(filters.since)
+        where.append(column >= since)
+    if filters.until:
+        if filters.by == "meeting":
+            where.append(column <= filters.until)
+        else:
+            where.append(column < _day_start(filters.until + timedelta(days=1)))
+    return where
+
+
 class Search(Store):
     """The web UI's reads (all SQL stays in storage)."""
 
@@ -240,41 +283,8 @@ class Search(Store):
     # -- views ------------------------------------------------------------------------
 
     def _plan(self, connection: Any, filters: Filters) -> _Plan:
-        plan = _Plan([])
-        where = plan.where
-        if filters.portal:
-            where.append(_table.c.portal == filters.portal)
-        region = None
-        if filters.region:  # its portals: a planner estimates an IN list, not a LIKE
-            region = (
-                connection.execute(
-                    select(_portals.c.name).where(_contains(_portals.c.region, filters.region))
-                )
-                .scalars()
-                .all()
-            )
-            where.append(_table.c.portal.in_(region) if region else _table.c.id.is_(None))
-        if filters.meetings_only:
-            where.append(_table.c.is_meeting.is_(True))
-        if filters.kind:
-            where.append(_table.c["meeting_status"] == filters.kind)
-        if filters.meeting_from:
-            where.append(_table.c.meeting_date >= filters.meeting_from)
-        if filters.originals_only:
-            where.append(original(self.dialect))
-        column = {
-            "seen": _table.c.first_seen_at,
-            "published": _table.c.published_at,
-            "meeting": _table.c.meeting_date,
-        }[filters.by]
-        if filters.since:
-            since = filters.since if filters.by == "meeting" else _day_start(filters.since)
-            where.append(column >= since)
-        if filters.until:
-            if filters.by == "meeting":
-                where.append(column <= filters.until)
-            else:
-                where.append(column < _day_start(filters.until + timedelta(days=1)))
+        region = region_portals(connection, filters)
+        plan = _Plan(conditions(filters, region, self.dialect))
         self._text_plan(connection, filters, region, plan)
         return plan
 

@@ -235,3 +235,18 @@ def index_all(connection: Any, chunk: int = 2000) -> int:
         else:
             write_index(connection, [(row.id, _record(row)) for row in rows])
         done += len(rows)
+
+
+def rewrite_index(
+    connection: Any, id_: int, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> None:
+    """Index an announcement's new text in place of its old (a revision, a re-analysis).
+    SQLite's contentless FTS5 forgets a row only when told the tokens it was given."""
+    if _dialect(connection) == "postgresql":
+        connection.execute(text(f"DELETE FROM {TABLE} WHERE announcement_id = :id"), {"id": id_})
+    else:
+        connection.execute(
+            text(f"INSERT INTO {TABLE} ({TABLE}, rowid, grams) VALUES ('delete', :id, :grams)"),
+            {"id": id_, "grams": " ".join(document(old))},
+        )
+    write_index(connection, [(id_, new)])

@@ -70,7 +70,7 @@ def test_digest_intervals_may_have_decimals_like_portal_schedules():
     [
         (
             "subscriptions:\n  - name: desk\n    portals: [weibin]\n",
-            "entry 1 (desk), field 'to': Field required",
+            "entry 1 (desk), field '(entry)': give to: (email addresses) or notify: (channel URLs)",
         ),
         (
             "subscriptions:\n  - {name: a, to: x@example.org}\n  - {name: d, to: y@example.org, mode: digest}\n",

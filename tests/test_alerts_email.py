@@ -67,7 +67,7 @@ def rendered(message, sender: str = "govwatch@example.org"):
 
 def test_instant_email_subject_parts_and_footer():
     message = emails.instant(DESK, item(), SHANGHAI, "ops@example.org", "example.org")
-    assert message.subject == "[govwatch] 渭滨区人民政府 · 召开“三年”活动推进会 · 2023-02-20"
+    assert message.subject == "[govwatch] 渭滨区人民政府 · 渭滨区召开“三年”活动推进会 · 2023-02-20"
     wire, parsed = rendered(message)
     head = wire.split(b"\r\n\r\n", 1)[0]
     assert head.isascii()  # headers are RFC 2047-encoded UTF-8
@@ -114,7 +114,7 @@ def test_everything_from_a_portal_is_escaped_and_only_http_links_are_links():
     assert "javascript:alert(document.cookie)" in message.html  # shown as text, not a link
     assert "\n" not in message.subject and "\r" not in message.subject
     broken_line = emails.instant(
-        DESK, item(meeting_name="第一行\r\nBcc: victim@example.org"), SHANGHAI, None, "x.org"
+        DESK, item(title="第一行\r\nBcc: victim@example.org"), SHANGHAI, None, "x.org"
     )
     _, parsed = rendered(broken_line)
     assert parsed["Bcc"] is None and "Bcc: victim" in parsed["Subject"]
@@ -122,8 +122,8 @@ def test_everything_from_a_portal_is_escaped_and_only_http_links_are_links():
 
 def test_digest_groups_by_portal():
     items = [
-        item(id=1, meeting_name="常务会议", meeting_date=date(2023, 2, 20)),
-        item(id=2, meeting_name="推进会", meeting_date=date(2023, 2, 21)),
+        item(id=1, title="常务会议", meeting_date=date(2023, 2, 20)),
+        item(id=2, title="推进会", meeting_date=date(2023, 2, 21)),
         Item(
             Announcement(
                 id=3,
@@ -148,7 +148,9 @@ def test_digest_groups_by_portal():
     assert message.key == "digest:morning:41"
     assert message.subject == "[govwatch] morning · 3 new meetings · 2023-02-22"
     text = message.text
-    assert text.index("沈阳市人民政府 (shenyang)") < text.index("渭滨区人民政府 (weibin)")
+    assert text.index("沈阳市人民政府 (辽宁省沈阳市)") < text.index(
+        "渭滨区人民政府 (陕西省宝鸡市渭滨区)"
+    )
     assert text.index("推进会") < text.index("常务会议")  # newest first within a portal
     assert message.html.count("<h3") == 2
 

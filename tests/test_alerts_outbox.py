@@ -26,6 +26,7 @@ from tests.support.alerts import (
     meeting,
     notice,
     root_logging,  # noqa: F401  (a fixture)
+    subscribed_long_ago,
 )
 from tests.support.portal import crawl, portal_entry, serve, write_portals
 from tests.support.smtp import SmtpServer
@@ -72,9 +73,16 @@ def seed(repo: Repository, records: list[dict], enqueue: bool = True) -> list[st
 
 
 def delivery(
-    repo: Repository, alerts: dict, clock: Clock, settings: Settings = SETTINGS
+    repo: Repository,
+    alerts: dict,
+    clock: Clock,
+    settings: Settings = SETTINGS,
+    long_ago: bool = True,
 ) -> Delivery:
+    """A sender; ``long_ago``: its subscriptions started before anything was stored."""
     config = AlertsConfig.model_validate(alerts)
+    if long_ago:
+        subscribed_long_ago(repo, config)
     mailer = SmtpMailer(config.smtp, None) if config.smtp else None
     return Delivery(repo, settings, config, mailer, clock)
 
@@ -178,7 +186,7 @@ def test_digest_three_meetings_make_one_email_an_empty_period_none(sqlite_url, s
     (email,) = smtp.mailbox.all()
     assert email.subject == "[govwatch] morning · 3 new meetings · 2023-02-22"
     text = email.part("plain")
-    assert text.index("渭滨区人民政府 (weibin)") < text.index("金台区人民政府 (jintai)")
+    assert text.index("渭滨区人民政府 (陕西省宝鸡市)") < text.index("金台区人民政府 (陕西省宝鸡市)")
     for title in ("第一次常务会议", "项目推进会", "金台区安全生产会议"):
         assert title in text
     assert "森林防火通告" not in text

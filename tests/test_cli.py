@@ -18,7 +18,7 @@ import pytest
 from crawler.cli import build_parser, main
 from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteStyle
-from storage import EXPORT_FIELDS
+from storage import EXPORT_FIELDS, Repository
 from tests.support.portal import (
     ROOT,
     crawl,
@@ -101,7 +101,7 @@ def test_export_csv_with_filters(crawled):
     chosen = csv_rows("--meetings-only", "--portal", "weibin", "--since", "2020-01-01")
     assert {r["url"] for r in chosen} == meetings
     assert any(json.loads(r["speakers"]) == ["吴玉新"] for r in chosen)  # lists JSON-encoded
-    assert csv_rows("--portal", "nosuch") == []
+    assert govwatch("export", "--db", db, "--portal", "nosuch").returncode == 2
     assert csv_rows("--since", (date.today() + timedelta(days=2)).isoformat()) == []
     assert govwatch("export", "--db", db, "--since", "yesterday").returncode == 2
 
@@ -185,7 +185,8 @@ def test_scrapy_list_and_a_hand_written_override(tmp_path: Path, site: PortalSit
     assert out.stdout.split() == ["hand-written", "odd", "['127.0.0.1']", "weibin"], out.stderr
 
 
-def test_demo_runs_end_to_end(tmp_path: Path):
+def test_demo_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("GOVWATCH_CHROMIUM", str(tmp_path / "no-chromium"))  # it needs none
     result = govwatch("demo", "--workdir", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -195,6 +196,9 @@ def test_demo_runs_end_to_end(tmp_path: Path):
     assert "alerts after the baseline: 0" in out
     assert "alerts: 1 email(s) for subscription demo-desk" in out
     assert "Subject: [govwatch] 渭滨区人民政府 · " in out and "Presided by: 吴玉新" in out
+    next_steps = out.split("\nnext:\n", 1)[1]
+    for command in ("govwatch serve --db", "govwatch portal check NAME", "govwatch run"):
+        assert command in next_steps
 
 
 def test_errors_of_the_packages_commands_import_are_reported(
@@ -203,6 +207,7 @@ def test_errors_of_the_packages_commands_import_are_reported(
     """storage and scheduler are imported by the commands that use them, not by the CLI's
     start; their errors are still one line and the exit code."""
     portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", "http://x.cn/")])
+    Repository.open(sqlite_url).close()  # export reads an existing database only
     monkeypatch.setenv("GOVWATCH_DB_ATTEMPTS", "0")
     assert main(["export", "--db", sqlite_url]) == 1
     assert capsys.readouterr().err.startswith("govwatch: GOVWATCH_DB_ATTEMPTS='0'")

@@ -457,7 +457,7 @@ def test_a_portal_proxy_carries_every_request(portal, tmp_path: Path, sqlite_url
 @pytest.mark.parametrize(
     ("db", "settings", "message"),
     [
-        ("nonsense", {}, "--db / GOVWATCH_DB: not a database URL"),
+        ("nonsense", {}, "--db / GOVWATCH_DB: 'nonsense' is not a database URL"),
         (
             None,
             {"GOVWATCH_LEASE_TTL": "5s", "GOVWATCH_LEASE_HEARTBEAT": "10s"},

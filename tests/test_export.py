@@ -18,7 +18,8 @@ from tests.support.portal import ROOT
 
 # written by the ORM export and write_records of commit 8ba7d9a, before export read plain
 # columns, and again when issue 19 added meeting_status, meeting_time, location, meeting_form,
-# agenda and why: a change of the output shows as a diff against these files
+# agenda and why, and when issue 21 added attachments, portal_title and portal_region: a
+# change of the output shows as a diff against these files
 GOLDEN = Path(__file__).with_name("golden")
 SEEN = datetime(2023, 2, 22, 3, 33, 0, 123456, tzinfo=UTC)
 
@@ -38,6 +39,7 @@ def varied_records() -> list[dict[str, Any]]:
         "speakers": ["吴玉新"],
         "attendees": [],
         "meeting_status": "held",
+        "attachments": ["http://x.cn/files/议程.docx"],
         "meeting_time": None,
         "location": "区政府三楼会议室",
         "meeting_form": None,
@@ -48,7 +50,6 @@ def varied_records() -> list[dict[str, Any]]:
             "meeting_rule": "title names a meeting",
             "date_rule": "day in the lead, looking back",
         },
-        "attachments": [],
         "fingerprint": None,
         "published_at": datetime(2023, 2, 22, 3, 33, tzinfo=UTC),
         "source": "区政府办公室",
@@ -89,6 +90,9 @@ def varied_records() -> list[dict[str, Any]]:
             "meeting_date": date(1999, 12, 31),
             "published_at": datetime(2023, 2, 22, 23, 59, 59, 999999, tzinfo=ZoneInfo("UTC")),
             "attendees": ["张三", "李四", "王五"],
+            # a re-check found it edited, then withdrawn (storage.revisions sets these)
+            "revised_at": datetime(2023, 2, 24, 1, 2, 3, tzinfo=UTC),
+            "withdrawn_at": datetime(2023, 2, 24, 1, 2, 3, tzinfo=UTC),
         },
         {
             "is_meeting": False,
@@ -108,7 +112,7 @@ def varied_records() -> list[dict[str, Any]]:
 def stored(db_url: str) -> str:
     repo = Repository.open(db_url)
     try:
-        repo.ensure_portal("weibin", "渭滨区人民政府")
+        repo.ensure_portal("weibin", "渭滨区人民政府", "陕西省宝鸡市渭滨区")
         repo.ensure_portal("english")
         repo.add_announcements(varied_records())
     finally:
@@ -168,3 +172,29 @@ def test_export_imports_no_crawler_config_or_migration_code(db_url: str, tmp_pat
     unwanted = ("alembic", "scrapy", "twisted", "pydantic", "yaml", "scheduler", "apscheduler")
     assert [m for m in modules if m.split(".")[0] in unwanted] == []
     assert "crawler.configfiles.portals" not in modules
+
+
+@pytest.mark.parametrize(
+    ("args", "urls"),
+    [
+        # first seen 01:33 and 08:33 on the 23rd in Shanghai (17:33 and 00:33 UTC): days are
+        # Shanghai days, so both; from UTC midnight only the second
+        (("--since", "2023-02-23"), [3, 4]),
+        (("--until", "2023-02-22"), [0, 1, 2]),
+        (("--since", "2023-02-22", "--until", "2023-02-22"), [0, 1, 2]),
+        # published 07:59 on the 23rd in Shanghai, 23:59 on the 22nd in UTC
+        (("--by", "published", "--since", "2023-02-23"), [3]),
+        (("--by", "published", "--until", "2023-02-22"), [0, 2, 4]),
+        (("--by", "meeting", "--since", "2023-01-01"), [0, 2]),
+        (("--by", "meeting", "--until", "2000-01-01"), [3]),
+    ],
+)
+def test_export_dates_are_shanghai_days(db_url: str, args: tuple[str, ...], urls: list[int]):
+    lines = export_bytes("--db", stored(db_url), *args).splitlines()
+    assert [json.loads(line)["url"] for line in lines] == [f"http://x.cn/{i}.html" for i in urls]
+
+
+def test_export_csv_for_excel_begins_with_a_bom(db_url: str):
+    output = export_bytes("--db", stored(db_url), "--format", "csv", "--bom")
+    assert output == "\ufeff".encode() + (GOLDEN / "export.csv").read_bytes()
+    assert not export_bytes("--db", stored(db_url), "--bom").startswith("\ufeff".encode())

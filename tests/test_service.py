@@ -49,7 +49,7 @@ def make_runner(
     repo = Repository.open(db)
     command = [sys.executable, "-m", "crawler.service", "--portals", str(path)]
     env = {**os.environ, "GOVWATCH_DB": db, "PYTHONPATH": str(ROOT)}
-    settings = Settings(crawl_services=1, batch_window=1.0, kill_grace=2.0)
+    settings = Settings(crawl_services=1, service_batch_window=1.0, kill_grace=2.0)
     runner = ServiceRunner(repo, settings, command, lambda p: p.model_dump(mode="json"), env=env)
     return runner, portals, repo
 

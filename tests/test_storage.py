@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from storage import EXPORT_FIELDS, Repository, Validators
+from storage import EXPORT_FIELDS, Filters, Repository, Validators
 
 
 def record(url: str, **extra):
@@ -74,14 +75,15 @@ def test_export_filters(repo: Repository):
             record("http://o.cn/m.html", portal="other"),
         ]
     )
-    assert {r["url"] for r in repo.export(portal="other")} == {"http://o.cn/m.html"}
-    assert {r["url"] for r in repo.export(meetings_only=True)} == {
+    assert {r["url"] for r in repo.export(Filters(portal="other"))} == {"http://o.cn/m.html"}
+    assert {r["url"] for r in repo.export(Filters(meetings_only=True))} == {
         "http://x.cn/m.html",
         "http://o.cn/m.html",
     }
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
-    assert list(repo.export(since=tomorrow)) == []
-    assert len(list(repo.export(since=date(2020, 1, 1)))) == 3
+    # days are Asia/Shanghai days: from 16:00 UTC, UTC's tomorrow is Shanghai's today
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    assert list(repo.export(Filters(since=tomorrow))) == []
+    assert len(list(repo.export(Filters(since=date(2020, 1, 1))))) == 3
 
 
 def test_validators_upsert(repo: Repository):

@@ -7,15 +7,16 @@ Scrapy or the scheduler.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from crawler.cli import alerts, crawl, daemon, db, demo, export, serve
+from crawler.cli import alerts, crawl, daemon, db, demo, export, reanalyse, record, serve
 from crawler.cli.common import Commands, common_options, setup_logging
 from crawler.exceptions import GovwatchError
 
 # in the order `govwatch --help` lists them
-COMMAND_GROUPS = (crawl, export, demo, daemon, serve, alerts, db)
+COMMAND_GROUPS = (crawl, export, record, reanalyse, demo, daemon, serve, alerts, db)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,10 +25,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch government portals for new meeting announcements.",
         parents=[common_options(top=True)],
     )
+    parser.add_argument("--version", action="version", version=f"govwatch {_version()}")
     commands = Commands(parser, common_options(top=False))
     for group in COMMAND_GROUPS:
         group.register(commands)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("govwatch")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``govwatch export | head``): end quietly. Python
+    would flush stdout again at exit and complain, so it is pointed at /dev/null first."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 def _raised(exc: Exception, module: str, name: str) -> bool:
@@ -40,14 +60,22 @@ def _raised(exc: Exception, module: str, name: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.verbose, args.quiet)
     try:
-        return int(args.func(args))
+        setup_logging(args.verbose, args.quiet, args.log_file)
+    except GovwatchError as exc:
+        print(f"govwatch: {exc}", file=sys.stderr)
+        return exc.exit_code
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return code
     except GovwatchError as exc:
         print(f"govwatch: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
     except Exception as exc:
         if _raised(exc, "storage.exceptions", "StorageError"):
             print(f"govwatch: {exc}", file=sys.stderr)

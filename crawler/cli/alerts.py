@@ -14,20 +14,46 @@ from crawler.cli.common import (
     local_time,
     scheduler_settings,
 )
-from crawler.exceptions import GovwatchError
+from crawler.exceptions import ConfigError, GovwatchError
 
 if TYPE_CHECKING:
     from scheduler.settings import Settings
     from storage import AlertMessage
 
 
+def _test_channel(url: str) -> int:
+    """Post a test message to a channel URL through Apprise, now."""
+    from scheduler.channel_urls import ChannelError, check, expand, label
+    from scheduler.channels import post
+    from scheduler.exceptions import MailError
+
+    try:
+        check(url, os.environ)
+        where = label(url, os.environ)
+        post(
+            expand(url, os.environ),
+            "[govwatch] test message",
+            "This is a test message from govwatch: alerts reach this channel.",
+            where,
+        )
+    except ChannelError as exc:
+        raise ConfigError(f"{exc}") from None
+    except MailError as exc:
+        raise GovwatchError(f"{exc}") from None
+    print(f"test message sent to {where}")
+    return 0
+
+
 def cmd_alerts_test(args: argparse.Namespace) -> int:
-    """Send a test email to ADDRESS with the SMTP settings of alerts.yaml."""
+    """Send a test email to ADDRESS with the SMTP settings of alerts.yaml, or a test message
+    to a channel URL (json://…, dingtalk://…)."""
     from scheduler.alerts_file import check_address
     from scheduler.daemon import make_mailer
     from scheduler.emails import test_message
     from storage import utcnow
 
+    if "://" in args.address:
+        return _test_channel(args.address)
     settings = scheduler_settings()
     alerts = alerts_config(args)
     mailer = make_mailer(alerts, settings, os.environ)
@@ -56,6 +82,15 @@ def _next_try(message: AlertMessage, settings: Settings) -> str:
     return ""
 
 
+def _to(message: AlertMessage) -> str:
+    """Where a message goes: its addresses, or its channel with secrets masked."""
+    from scheduler.channel_urls import label
+
+    if message.channel is None:
+        return ", ".join(message.recipients)
+    return label(message.channel, os.environ)
+
+
 def cmd_alerts_pending(args: argparse.Namespace) -> int:
     """List alert emails not sent yet, those held or given up, with their last error."""
     from crawler.tables import format_table
@@ -73,7 +108,7 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
         (
             m.id,
             "given up" if m.status == FAILED else m.status,
-            ", ".join(m.recipients),
+            _to(m),
             m.attempts,
             local_time(m.queued_at, settings),
             _next_try(m, settings),
@@ -89,11 +124,12 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
         print("no alert email is waiting")
     for m in messages:
         if m.status == HELD:
+            what, key = ("email", "Message-ID") if m.channel is None else ("message", "key")
             print(
-                f"email #{m.id} to {', '.join(m.recipients)} is held: its sending was interrupted"
+                f"{what} #{m.id} to {_to(m)} is held: its sending was interrupted"
                 f" {m.interrupted} times after the message went out (the sender stopped mid-send,"
                 " or the server went away before answering), so it may have arrived already"
-                f" (Message-ID {m.message_id}); `govwatch alerts resend {m.id}` sends it once more"
+                f" ({key} {m.message_id}); `govwatch alerts resend {m.id}` sends it once more"
             )
     if outbox.unmatched or outbox.waiting:
         waiting = ", ".join(f"{name}: {n}" for name, n in sorted(outbox.waiting.items()))
@@ -118,8 +154,9 @@ def cmd_alerts_resend(args: argparse.Namespace) -> int:
         raise GovwatchError(f"no alert email #{args.id} (see `govwatch alerts pending`)")
     if message.status == SENDING:
         raise GovwatchError(f"email #{message.id} is being sent now, by {message.claimed_by}")
+    what = "email" if message.channel is None else "message"
     print(
-        f"email #{message.id} to {', '.join(message.recipients)} queued again: "
+        f"{what} #{message.id} to {_to(message)} queued again: "
         f"a running daemon sends it within {settings.send_interval:g}s"
     )
     return 0
@@ -128,7 +165,12 @@ def cmd_alerts_resend(args: argparse.Namespace) -> int:
 def register(commands: Commands) -> None:
     alerts = commands.group("alerts", help="alert emails: test, pending, resend")
     p = alerts.add("test", cmd_alerts_test)
-    p.add_argument("address", metavar="ADDRESS", help="where to send the test email")
+    p.add_argument(
+        "address",
+        metavar="ADDRESS",
+        help="an email address, or a channel URL (json://host/path, dingtalk://…): where to "
+        "send a test message",
+    )
     alerts.add("pending", cmd_alerts_pending)
     p = alerts.add("resend", cmd_alerts_resend)
     p.add_argument("id", type=int, metavar="ID", help="the email's id (alerts pending)")

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler import settings
 from crawler.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -21,32 +22,53 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DB = "sqlite:///govwatch.db"
-DEFAULT_PORTALS = "portals.yaml"
 DEFAULT_ALERTS = "alerts.yaml"
 
 Command = Callable[[argparse.Namespace], int]
 
 
-def db_url(args: argparse.Namespace) -> str:
-    """The database URL of --db, GOVWATCH_DB or the default; a malformed one is a user
-    error (exit code 2), not a traceback."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+def db_url(args: argparse.Namespace, create: bool = False) -> str:
+    """The database URL of --db, GOVWATCH_DB or the default. A malformed or unsupported one,
+    a file that is no database, or (unless ``create``: crawl, run, demo) a SQLite file that
+    does not exist is a user error (exit code 2), said as what to do, not a traceback."""
+    from storage import not_sqlite, sqlite_file, url_problem
 
-    url = str(args.db or os.environ.get("GOVWATCH_DB") or DEFAULT_DB)
-    try:
-        make_url(url)
-    except ArgumentError:
-        raise ConfigError(
-            "--db / GOVWATCH_DB: not a database URL "
-            "(like sqlite:///govwatch.db or postgresql://user@host/dbname)"
-        ) from None
+    url = str(args.db or os.environ.get("GOVWATCH_DB") or settings.GOVWATCH_DB)
+    problem = url_problem(url)
+    if problem:
+        raise ConfigError(f"--db / GOVWATCH_DB: {problem}")
+    path = sqlite_file(url)
+    if path is None:
+        return url
+    if path.is_dir() or not_sqlite(path):
+        raise ConfigError(f"--db / GOVWATCH_DB: {path} is not a SQLite database")
+    if not create and not path.exists():
+        raise ConfigError(f"--db / GOVWATCH_DB: no database at {path}; {_databases_here(path)}")
     return url
 
 
+def _databases_here(missing: Path) -> str:
+    """Where the existing databases are, for a mistyped path: *.db beside the one named."""
+    from storage import not_sqlite
+
+    found = sorted(p for p in missing.parent.glob("*.db") if p.is_file() and not not_sqlite(p))
+    if not found:
+        return "`govwatch crawl` creates one (this command does not create an empty one)"
+    names = ", ".join(f"sqlite:///{p}" for p in found[:5])
+    return f"did you mean {names}? (this command does not create an empty one)"
+
+
+def known_portal(names: list[str], name: str, option: str = "") -> None:
+    """``name`` is among the stored portals; else a user error naming those there are."""
+    from crawler.exceptions import UnknownPortal
+
+    if name not in names:
+        known = ", ".join(names) if names else "none yet (run govwatch crawl)"
+        raise UnknownPortal(f"{option}{name}: no such portal in the database; known: {known}")
+
+
 def portals_path(args: argparse.Namespace) -> Path:
-    return Path(args.portals or os.environ.get("GOVWATCH_PORTALS") or DEFAULT_PORTALS)
+    return Path(args.portals or os.environ.get("GOVWATCH_PORTALS") or settings.GOVWATCH_PORTALS)
 
 
 def selected_portals(args: argparse.Namespace, names: Sequence[str] = ()) -> list[Portal]:
@@ -62,7 +84,7 @@ def scrapy_settings(args: argparse.Namespace, **extra: Any) -> ScrapySettings:
     from crawler.crawl.process import project_settings
 
     return project_settings(
-        GOVWATCH_DB=db_url(args),
+        GOVWATCH_DB=db_url(args, create=True),
         GOVWATCH_PORTALS=str(portals_path(args)),
         LOG_LEVEL="DEBUG" if args.verbose else ("WARNING" if args.quiet else "INFO"),
         **extra,
@@ -123,7 +145,13 @@ def common_options(top: bool) -> argparse.ArgumentParser:
         "--db",
         metavar="URL",
         default=unset,
-        help="database URL (default: $GOVWATCH_DB or sqlite:///govwatch.db)",
+        help=f"database URL (default: $GOVWATCH_DB or {settings.GOVWATCH_DB})",
+    )
+    common.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=unset,
+        help="also log to PATH, reopened when logrotate moves it (default: stderr only)",
     )
     common.add_argument(
         "-v", "--verbose", action="store_true", default=flag, help="log debug messages"
@@ -160,21 +188,35 @@ class Commands:
 
 
 class _LibraryNoise(logging.Filter):
-    """Scrapy's and Alembic's info lines (middleware lists, stats dumps) only with --verbose."""
+    """Scrapy's and Alembic's info lines (middleware lists, stats dumps) and their
+    tracebacks (a refused connection is one line, not fifty) only with --verbose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         library = record.name.startswith(
             ("scrapy", "alembic", "twisted", "py.warnings", "apscheduler")
         )
+        if library and record.exc_info:
+            record.exc_info = record.exc_text = None
         return not library or record.levelno >= logging.WARNING
 
 
-def setup_logging(verbose: bool, quiet: bool) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    if not verbose:
-        handler.addFilter(_LibraryNoise())
+def setup_logging(verbose: bool, quiet: bool, log_file: str | None = None) -> None:
+    """Log to stderr and, with ``log_file``, to that file too. The file's handler is a
+    WatchedFileHandler: logrotate renames the file and govwatch opens a new one (no
+    copytruncate, no signal); several processes (the daemon's crawls) may share it."""
+    import logging.handlers
+
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file:
+        try:
+            handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"--log-file {log_file}: cannot open: {exc.strerror}") from None
     root = logging.getLogger()
-    root.addHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+        if not verbose:
+            handler.addFilter(_LibraryNoise())
+        root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import Commands, portals_path, scrapy_settings, selected_portals
+from crawler.cli.common import (
+    Commands,
+    alerts_path,
+    db_url,
+    known_portal,
+    portals_path,
+    scrapy_settings,
+    selected_portals,
+)
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
@@ -24,8 +33,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not portals:
         print(f"no portals in {portals_path(args)}", file=sys.stderr)
         return 0
+    backfill = args.full or args.backfill_since is not None or args.max_list_pages is not None
     settings = scrapy_settings(
-        args, GOVWATCH_FULL=args.full or None, GOVWATCH_WAIT=args.wait or None
+        args,
+        GOVWATCH_FULL=backfill or None,
+        GOVWATCH_WAIT=args.wait or None,
+        GOVWATCH_RECHECK=args.recheck or None,
+        GOVWATCH_BACKFILL=backfill or None,
+        GOVWATCH_BACKFILL_SINCE=args.backfill_since and args.backfill_since.isoformat(),
+        GOVWATCH_BACKFILL_PAGES=args.max_list_pages,
+        GOVWATCH_ALERTS=str(alerts_path(args)[0]),  # the admin, for portal health mail
     )
     for portal in portals:  # a setting in error is a user error (2), found before crawling
         check_settings(settings, portal)
@@ -48,6 +65,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         elif run.status is None:
             ends.append(FAILED)
             print(f"{name}: run #{run.run_id} not recorded (see the error above)", file=sys.stderr)
+        elif run.problem:  # no list page read, or empty where there were links before
+            ends.append(FAILED)
+            print(f"{name}: {run.status}, {run.new_records} new: {run.problem}", file=sys.stderr)
         else:
             ends.append(run.status)
             print(f"{name}: {run.status}, {run.new_records} new", file=sys.stderr)
@@ -58,6 +78,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print(f"{portal.name}: not run", file=sys.stderr)
     worst = next((end for end in EXIT_CODES if end in ends), None)
     return EXIT_CODES[worst] if worst is not None else 0
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2025-01-31: {value!r}") from None
 
 
 def check_settings(settings: ScrapySettings, portal: Portal) -> None:
@@ -93,8 +120,50 @@ def cmd_portal_check(args: argparse.Namespace) -> int:
         return 2
     if args.all:
         return check_all(selected_portals(args), scrapy_settings(args), args.parallel, sys.stdout)
+    if "://" in args.name:
+        return check_url(args, args.name)
     portal = find_portal(selected_portals(args), args.name)
     return check_portal(portal, scrapy_settings(args), args.articles, sys.stdout)
+
+
+def check_url(args: argparse.Namespace, url: str) -> int:
+    """`portal check URL`: a portal of defaults for ``url``, in a portal file of its own
+    (the spiders are built from a file); the user's portal file is neither read nor
+    changed. A URL a portal entry refuses is a user error (exit 2)."""
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    from crawler.configfiles.portals import Portal
+    from crawler.configfiles.reader import validate_entry
+    from crawler.crawl.check import check_portal
+
+    entry = {"name": "adhoc", "start_urls": [url]}
+    portal = validate_entry(Portal, Path("(command line)"), f"URL {url}", entry)
+    with tempfile.TemporaryDirectory(prefix="govwatch-check-") as folder:
+        path = Path(folder) / "portals.yaml"
+        path.write_text(yaml.safe_dump([entry]), encoding="utf-8")
+        args.portals = str(path)
+        return check_portal(portal, scrapy_settings(args), args.articles, sys.stdout)
+
+
+def cmd_portal_reset(args: argparse.Namespace) -> int:
+    """Forget a portal's list-page validators and missed URLs: its next crawl walks every
+    list page (stored articles are still not fetched again)."""
+    from storage import Repository
+
+    repo = Repository.open(db_url(args))
+    try:
+        known_portal(repo.portal_names(), args.name)
+        pages, missed = repo.reset_portal(args.name)
+    finally:
+        repo.close()
+    print(
+        f"{args.name}: forgot {pages} list-page validators and {missed} missed URLs; "
+        "the next crawl walks every list page"
+    )
+    return 0
 
 
 def register(commands: Commands) -> None:
@@ -103,7 +172,26 @@ def register(commands: Commands) -> None:
     p.add_argument(
         "--full",
         action="store_true",
-        help="walk every list page (stored articles are still not fetched again)",
+        help="walk every list page (stored articles are still not fetched again); "
+        "a back-fill: what it stores is not alerted",
+    )
+    p.add_argument(
+        "--backfill-since",
+        type=_iso_date,
+        metavar="DATE",
+        help="back-fill: walk every list page down to articles listed as of DATE "
+        "(YYYY-MM-DD); stores without alerting",
+    )
+    p.add_argument(
+        "--max-list-pages",
+        type=int,
+        metavar="N",
+        help="back-fill: walk at most N list pages per list; stores without alerting",
+    )
+    p.add_argument(
+        "--recheck",
+        action="store_true",
+        help="re-check recent articles now (conditionally), whatever recheck_every says",
     )
     p.add_argument(
         "--wait",
@@ -113,7 +201,12 @@ def register(commands: Commands) -> None:
     portal = commands.group("portal", help="inspect portals")
     portal.add("list", cmd_portal_list)
     p = portal.add("check", cmd_portal_check)
-    p.add_argument("name", nargs="?", metavar="NAME", help="the portal to check")
+    p.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME|URL",
+        help="the portal to check, or a list page's URL (no portal file needed)",
+    )
     p.add_argument(
         "--all",
         action="store_true",
@@ -133,3 +226,5 @@ def register(commands: Commands) -> None:
         metavar="N",
         help="articles to fetch and extract (default: 3)",
     )
+    p = portal.add("reset", cmd_portal_reset)
+    p.add_argument("name", metavar="NAME", help="the portal to reset")

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import (
     Commands,
@@ -16,6 +21,10 @@ from crawler.cli.common import (
     scheduler_settings,
     selected_portals,
 )
+
+if TYPE_CHECKING:
+    from scheduler.settings import Settings
+    from scheduler.status import OutboxStatus, PortalStatus
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -32,7 +41,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.verbose or args.quiet:
         crawl.append("--verbose" if args.verbose else "--quiet")
         service.append(crawl[-1])
-    repo = Repository.open(db_url(args))
+    if args.log_file:  # the crawls log to the daemon's file too (appends, line by line)
+        crawl += ["--log-file", os.path.abspath(args.log_file)]
+    repo = Repository.open(db_url(args, create=True))
     try:
         daemon = Daemon(
             settings,
@@ -45,7 +56,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             # every portal file (a directory's or a glob's, listed again at each check)
             watched=lambda: [*portal_files(portals), alerts],
             # crawls get the database URL in their environment: a password stays out of `ps`
-            env={**os.environ, "GOVWATCH_DB": db_url(args)},
+            env={
+                **os.environ,
+                "GOVWATCH_DB": db_url(args, create=True),
+                "GOVWATCH_ALERTS": str(alerts),
+            },
         )
         return daemon.run()
     finally:
@@ -67,6 +82,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         active = scheduler_status(repo, settings.zone)
     finally:
         repo.close()
+    failing = [r.name for r in rows if r.health == "failing"]
+    code = 1 if args.check and failing else 0
+    if args.json:
+        print(json.dumps(status_json(rows, outbox, active, settings), ensure_ascii=False, indent=2))
+        return code
     headers = ("portal", "health", "last run", "next run", "last meeting", "stored", "meetings")
     table = [
         (
@@ -92,9 +112,39 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"{counts.get('sent', 0)} sent; {outbox.unmatched} new announcements not matched yet; "
         f"{sum(outbox.waiting.values())} waiting for a digest"
     )
-    return 0
+    if code:
+        print(f"\nfailing: {', '.join(failing)}", file=sys.stderr)
+    return code
+
+
+def status_json(
+    rows: Sequence[PortalStatus], outbox: OutboxStatus, active: str, settings: Settings
+) -> dict[str, Any]:
+    """`status --json`: the same facts, times ISO 8601 in the display zone (with offset)."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.astimezone(settings.zone).isoformat() if value else None
+
+    return {
+        "scheduler": active.removeprefix("scheduler: "),
+        "portals": [
+            {
+                **asdict(r),
+                "next_run": iso(r.next_run),
+                "last_meeting": iso(r.last_meeting),
+            }
+            for r in rows
+        ],
+        "outbox": asdict(outbox),
+    }
 
 
 def register(commands: Commands) -> None:
     commands.add("run", cmd_run)
-    commands.add("status", cmd_status)
+    p = commands.add("status", cmd_status)
+    p.add_argument("--json", action="store_true", help="the same, as one JSON object")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a portal is failing (for monitors; with or without --json)",
+    )

@@ -6,14 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from crawler.cli.common import Commands
+from crawler.cli.common import Commands, db_url
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole loop offline against a bundled demo portal on 127.0.0.1."""
     from crawler.demo.run import run_demo
 
-    return run_demo(Path(args.workdir), args.db, sys.stdout)
+    db = db_url(args, create=True) if args.db else None  # by default, one in the workdir
+    return run_demo(Path(args.workdir), db, sys.stdout)
 
 
 def register(commands: Commands) -> None:

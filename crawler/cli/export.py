@@ -15,7 +15,10 @@ from datetime import date, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from crawler.cli.common import Commands, db_url
+from crawler.cli.common import Commands, db_url, known_portal
+
+# storage.BY, written out: the parser is built without loading SQLAlchemy
+BY = ("seen", "published", "meeting")
 
 # exported datetimes are in the contract's zone
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,16 +56,24 @@ def write_records(records: Iterable[Mapping[str, Any]], fmt: str, out: TextIO) -
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write stored records to stdout as JSON lines or CSV."""
-    from storage import Repository
+    from storage import Filters, Repository
 
+    filters = Filters(
+        portal=args.portal,
+        meetings_only=args.meetings_only,
+        since=args.since,
+        until=args.until,
+        by=args.by,
+    )
     repo = Repository.open(db_url(args))
     # what is loaded by now lives until the process exits: the collector need not walk it
     gc.freeze()
     try:
-        records = repo.export(
-            portal=args.portal, meetings_only=args.meetings_only, since=args.since
-        )
-        count = write_records(records, args.format, sys.stdout)
+        if args.portal:
+            known_portal(repo.portal_names(), args.portal, "--portal ")
+        if args.bom and args.format == "csv":
+            sys.stdout.write("\ufeff")  # Excel reads the CSV as UTF-8 with it
+        count = write_records(repo.export(filters), args.format, sys.stdout)
     finally:
         repo.close()
     print(f"{count} records", file=sys.stderr)
@@ -85,5 +96,22 @@ def register(commands: Commands) -> None:
         "--since",
         type=_date,
         metavar="DATE",
-        help="only records first seen on or after DATE (YYYY-MM-DD)",
+        help="only records of DATE (YYYY-MM-DD, an Asia/Shanghai day) or later, by --by",
+    )
+    p.add_argument(
+        "--until",
+        type=_date,
+        metavar="DATE",
+        help="only records of DATE (YYYY-MM-DD, an Asia/Shanghai day) or earlier, by --by",
+    )
+    p.add_argument(
+        "--by",
+        choices=BY,
+        default="seen",
+        help="the date --since and --until read: first seen (default), published, meeting",
+    )
+    p.add_argument(
+        "--bom",
+        action="store_true",
+        help="with --format csv: begin with a UTF-8 byte order mark, for Excel",
     )

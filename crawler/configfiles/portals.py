@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import glob
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -88,6 +89,32 @@ class Portal(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     allowed_domains: list[str] | None = None
     alert_on_first_crawl: bool = False
+    # re-checks of recent articles (docs/revisions.md): first seen within recheck_days,
+    # fetched again (conditionally) every recheck_every, at most recheck_budget per crawl
+    recheck_days: str = "14d"
+    recheck_every: str = "1d"
+    recheck_budget: int = Field(default=200, ge=0)
+    snapshots: str | None = None  # all | first-last | a duration (30d); default GOVWATCH_SNAPSHOTS
+
+    @field_validator("recheck_days", "recheck_every")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from storage import parse_duration
+
+        parse_duration(value)
+        return value
+
+    @field_validator("snapshots")
+    @classmethod
+    def _snapshots(cls, value: str | None) -> str | None:
+        from storage import check_policy
+
+        return None if value is None else check_policy(value)
+
+    # bounds of a walk of every list page (the first crawl's, say): no article listed as
+    # older than backfill_since is fetched, and no more than max_list_pages list pages
+    backfill_since: date | None = None
+    max_list_pages: int | None = Field(default=None, ge=1)
 
     @field_validator("start_urls")
     @classmethod

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -31,14 +32,50 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}:{line}: not valid YAML: {problem}") from None
 
 
-def describe_error(exc: ValidationError) -> tuple[str, str]:
-    """The first problem of a validation error as (dotted field, message)."""
-    first = exc.errors()[0]
+# unknown keys that are not typos: what to do instead
+KEY_HINTS = {
+    "smtp.password": "the password is read from GOVWATCH_SMTP_PASSWORD, never from the file",
+    "smtp.pass": "the password is read from GOVWATCH_SMTP_PASSWORD, never from the file",
+}
+
+
+def describe_error(exc: ValidationError, model: type[BaseModel] | None = None) -> tuple[str, str]:
+    """The first problem of a validation error as (dotted field, message); an unknown key
+    says which known one it resembles."""
+    errors = exc.errors()
+    # an unknown key first: a misspelt one is also the required key reported missing
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     field = ".".join(str(part) for part in first["loc"]) or "(entry)"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        message = "unknown key"
+        message = "unknown key" + _suggestion(model, first["loc"], field)
     return field, message
+
+
+def _suggestion(model: type[BaseModel] | None, loc: Sequence[Any], field: str) -> str:
+    """``; did you mean 'start_urls'?`` for a key near a known one of its model."""
+    if field in KEY_HINTS:
+        return f" ({KEY_HINTS[field]})"
+    known = _keys_at(model, loc[:-1]) if model is not None else []
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _keys_at(model: type[BaseModel], path: Sequence[Any]) -> list[str]:
+    """The field names of the model at ``path`` under ``model`` (nested models followed)."""
+    for part in path:
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return []
+        nested = [
+            arg
+            for arg in (info.annotation, *get_args(info.annotation))
+            if isinstance(arg, type) and issubclass(arg, BaseModel)
+        ]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(model.model_fields)
 
 
 def validate_entry(model: type[M], path: Path, where: str, data: Any) -> M:
@@ -46,7 +83,7 @@ def validate_entry(model: type[M], path: Path, where: str, data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        field, message = describe_error(exc)
+        field, message = describe_error(exc, model)
         raise ConfigError(f"{path}: {where}, field '{field}': {message}") from None
 
 

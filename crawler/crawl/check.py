@@ -73,7 +73,8 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
         rows = [(link.date.date() if link.date else "", link.text, link.url) for link in links]
         print(format_table(("date", "title", "url"), rows, limit=60), file=out)
     if not run.list_pages:
-        print("no list page could be fetched (see the log above)", file=out)
+        why = _why(crawler.stats.get_stats())
+        print(f"no list page could be fetched{why}: {', '.join(portal.start_urls)}", file=out)
         return 1
     for item in items:
         print(f"\n{item.url}", file=out)
@@ -153,6 +154,18 @@ def preview(name: str, crawler: Crawler | None) -> Preview:
     )
 
 
+# download errors as a person says them
+_ERRORS = {
+    "CannotResolveHostError": "host not found",
+    "DNSLookupError": "host not found",
+    "DownloadConnectionRefusedError": "connection refused",
+    "ConnectionRefusedError": "connection refused",
+    "DownloadTimeoutError": "timed out",
+    "TimeoutError": "timed out",
+    "TCPTimedOutError": "timed out",
+}
+
+
 def _why(stats: dict[str, Any]) -> str:
     """The failed answers and download errors a crawl counted, as ``" (HTTP 404)"``."""
     found = [
@@ -161,9 +174,10 @@ def _why(stats: dict[str, Any]) -> str:
         if key.startswith("downloader/response_status_count/") and key[-3] in "45"
     ]
     found += [
-        key.rsplit("/", 1)[1].rsplit(".", 1)[-1]
+        _ERRORS.get(name, name)
         for key in stats
         if key.startswith("downloader/exception_type_count/")
+        for name in [key.rsplit("/", 1)[1].rsplit(".", 1)[-1]]
     ]
     return f" ({', '.join(sorted(found))})" if found else ""
 

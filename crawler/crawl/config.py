@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from crawler import settings as defaults
 from crawler.exceptions import ConfigError
 from crawler.pipelines.workers import default_workers
-from storage import parse_duration
+from storage import check_policy, parse_duration
 
-ENV_OVERRIDABLE = ("GOVWATCH_DB", "GOVWATCH_PORTALS", "GOVWATCH_WORKERS", "GOVWATCH_HTTP_CLIENT")
+ENV_OVERRIDABLE = (
+    "GOVWATCH_DB",
+    "GOVWATCH_SNAPSHOTS",
+    "GOVWATCH_PORTALS",
+    "GOVWATCH_WORKERS",
+    "GOVWATCH_HTTP_CLIENT",
+)
 
 # GOVWATCH_HTTP_CLIENT: the download handler for plain (not rendered) http(s) requests
 HTTP_CLIENTS = {
@@ -49,6 +56,13 @@ class CrawlConfig:
     lease_heartbeat: float  # seconds between renewals
     wait: bool  # wait for another crawl of the portal to end instead of stopping as busy
     proxy: str | None  # an http(s) proxy for the portal's plain requests
+    recheck: bool  # re-check recent articles now, whatever their cadence
+    snapshots: str  # snapshot retention where the portal sets none
+    # a back-fill (`crawl --full`, `--backfill-since`, `--max-list-pages`) stores without
+    # alerting; the last two bound its walk, as the portal fields of the same names do
+    backfill: bool = False
+    backfill_since: date | None = None
+    backfill_pages: int | None = None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -67,7 +81,34 @@ class CrawlConfig:
             **_lease(settings),
             wait=settings.getbool("GOVWATCH_WAIT"),
             proxy=_proxy(settings.get("GOVWATCH_PROXY")),
+            recheck=settings.getbool("GOVWATCH_RECHECK"),
+            snapshots=_snapshots(_get(settings, "GOVWATCH_SNAPSHOTS")),
+            backfill=settings.getbool("GOVWATCH_BACKFILL") or settings.getbool("GOVWATCH_FULL"),
+            backfill_since=_date(settings.get("GOVWATCH_BACKFILL_SINCE")),
+            backfill_pages=settings.getint("GOVWATCH_BACKFILL_PAGES") or None,
         )
+
+
+def _snapshots(value: str) -> str:
+    if value == "None":  # settings without govwatch's defaults (a bare test crawler)
+        return "all"
+    try:
+        return check_policy(value)
+    except ValueError as exc:
+        raise ConfigError(f"GOVWATCH_SNAPSHOTS: {exc}") from None
+
+
+def _date(value: object) -> date | None:
+    if not value:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"GOVWATCH_BACKFILL_SINCE: not a date like 2025-01-31: {value!r}"
+        ) from None
 
 
 def _proxy(value: object) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +36,29 @@ def scrapy_log_level(settings: Settings) -> None:
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
 
 
+class _Process(CrawlerProcess):
+    """Scrapy's process, telling a person at once what Ctrl-C (or SIGTERM) does: Scrapy
+    says it only in an info line of its own, hidden without --verbose."""
+
+    @staticmethod
+    def _log_shutdown(signum: int) -> None:
+        print(
+            f"govwatch: {signal.Signals(signum).name}: stopping after the pages in flight; "
+            "the records stored so far are kept and the next crawl fetches what this one "
+            "did not (press Ctrl-C again to stop at once)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    @staticmethod
+    def _log_kill(signum: int) -> None:
+        print(
+            "govwatch: stopping at once; the records stored so far are kept",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def crawl(
     portals: Sequence[Portal],
     settings: Settings,
@@ -47,7 +72,7 @@ def crawl(
     halt. A portal starts when another ends. ``on_crawler`` sees each crawler before it
     starts (to connect signals, say).
     """
-    process = CrawlerProcess(settings)
+    process = _Process(settings)
     scrapy_log_level(settings)
     parallel = max(1, settings.getint("GOVWATCH_PARALLEL_PORTALS", 32))
     waiting = iter(portals)

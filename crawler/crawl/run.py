@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crawl.config import CrawlConfig
+from crawler.crawl.health import judge_run, no_list_reason, register_subscriptions
 from crawler.crawl.lease import PortalLease
 from crawler.crawl.missed import Ledger
 from crawler.extract.links import ListLink
@@ -69,6 +70,7 @@ class CrawlRun:
         self.run_id: int | None = None
         self.status: str | None = None  # once the end of the run is recorded
         self.new_records = 0
+        self.problem: str | None = None  # what portal health finds wrong with this run
         self.ledger = Ledger()
         self.earlier_missed: list[Missed] = []  # what earlier runs missed
         self.busy: LeaseInfo | None = None  # the lease's holder, when another crawl had it
@@ -148,8 +150,9 @@ class CrawlRun:
         """Record the run; decide between an incremental and a full walk."""
         portal = self.portal
         last = self.repo.last_run(portal.name)
-        # until one crawl got to its end, new records are the portal's back catalogue
-        self.baseline = not self.repo.has_completed_run(portal.name)
+        # until one crawl got to its end having stored articles, new records are the
+        # portal's back catalogue
+        self.baseline = not self.repo.has_baseline(portal.name)
         # after a partial run the missed table says what to fetch again; after a run that
         # died nobody knows, so every list page is walked
         ended = last is not None and last.status in (FINISHED, PARTIAL)
@@ -161,6 +164,7 @@ class CrawlRun:
                 last.id,
                 last.status,
             )
+        register_subscriptions(self.repo, self.crawler.settings.get("GOVWATCH_ALERTS"))
         self.run_id = self.repo.start_run(portal.name, full=not self.incremental)
         if self.incremental:
             self._validators = self.repo.validators(portal.start_urls)
@@ -175,12 +179,27 @@ class CrawlRun:
     @property
     def enqueue_alerts(self) -> bool:
         """Whether records stored now are queued for alerts: not on a baseline crawl,
-        unless the portal says ``alert_on_first_crawl``; never in `portal check`."""
-        if self.settings.check_articles:
+        unless the portal says ``alert_on_first_crawl``; never on a back-fill (``--full``,
+        ``--backfill-since``, ``--max-list-pages``) nor in `portal check`."""
+        if self.settings.check_articles or self.settings.backfill:
             return False
         return not self.baseline or self.portal.alert_on_first_crawl
 
     # -- used by the spider ------------------------------------------------------
+
+    @property
+    def max_list_pages(self) -> int:
+        """List pages walked per list: `crawl --max-list-pages`; the portal's field unless
+        the command asked for a back-fill of its own; else GOVWATCH_MAX_LIST_PAGES."""
+        cfg = self.settings
+        own = None if cfg.backfill else self.portal.max_list_pages
+        return cfg.backfill_pages or own or cfg.max_list_pages
+
+    @property
+    def backfill_since(self) -> date | None:
+        """Articles listed as older than this are not fetched, nor the list pages after."""
+        cfg = self.settings
+        return cfg.backfill_since if cfg.backfill else self.portal.backfill_since
 
     def known(self, urls: Iterable[str]) -> set[str]:
         return self.repo.known_urls(urls)
@@ -336,7 +355,7 @@ class CrawlRun:
         if message is None and reason != "finished":
             message = reason  # "blocked", "shutdown", ...
         elif message is None and not list_read:
-            message = "no list page could be read"
+            message = no_list_reason(list(self.ledger.failures.values()))
         self.new_records = int(stats.get_value("govwatch/stored", 0))
         self.repo.finish_run(
             self.run_id,
@@ -354,6 +373,11 @@ class CrawlRun:
             ),
         )
         self.status = status
+        if not self.settings.check_articles:
+            alerts = self.crawler.settings.get("GOVWATCH_ALERTS")
+            self.problem = judge_run(self.repo, self.portal.name, self.run_id, alerts)
+        if self.problem:
+            logger.error("portal %s: run #%s: %s", self.portal.name, self.run_id, self.problem)
         logger.info(
             "portal %s: run #%s %s: %s new, %s requests, %s errors, %s missed",
             self.portal.name,

@@ -17,7 +17,7 @@ from crawler.demo.server import PortalSite
 from crawler.demo.site import SiteArticle, SiteStyle, build_site
 from crawler.exceptions import GovwatchError
 from crawler.tables import format_table
-from storage import Repository
+from storage import Filters, Repository
 
 
 def load_articles() -> tuple[SiteStyle, list[SiteArticle], list[SiteArticle]]:
@@ -142,7 +142,7 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
 
         crawl(portals, db)
         repo = Repository.open(db)
-        stored = list(repo.export(portal="demo"))
+        stored = list(repo.export(Filters(portal="demo")))
         meetings = [r for r in stored if r["is_meeting"]]
         print(
             f"first crawl (baseline): {len(stored)} announcements, {len(meetings)} meetings",
@@ -159,7 +159,11 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
         print(f"published on the demo portal: {later[0].title}", file=out)
         crawl(portals, db)
         hits = [h for h in site.hits_for() if h.path != "/robots.txt"]
-        new = [r for r in repo.export(portal="demo") if r["url"] not in {s["url"] for s in stored}]
+        new = [
+            r
+            for r in repo.export(Filters(portal="demo"))
+            if r["url"] not in {s["url"] for s in stored}
+        ]
         print(
             f"incremental crawl: {len(hits)} requests "
             f"({', '.join(f'{h.path} {h.status}' for h in hits)}), {len(new)} new",
@@ -171,5 +175,14 @@ def run_demo(workdir: Path, db: str | None, out: TextIO) -> int:
         for message in emails:
             show_email(message, out)
         repo.close()
-    print(f"\nbrowse it: govwatch serve --db {db} --portals {portals} --alerts {alerts}", file=out)
+    files = f"--db {db} --portals {portals} --alerts {alerts}"
+    print(
+        "\nnext:\n"
+        f"  browse what it found:  govwatch serve {files}\n"
+        "  add your own portal:   an entry (name, start_urls) in portals.yaml, then\n"
+        "                         govwatch portal check NAME    (see docs/adding-a-portal.md)\n"
+        "  crawl it once:         govwatch crawl NAME\n"
+        "  watch it:              govwatch run   (the daemon; alerts.yaml for email)",
+        file=out,
+    )
     return 0

@@ -8,10 +8,11 @@ import time
 from scrapy.crawler import Crawler
 from scrapy.utils.reactor import CallLaterOnce
 
+from crawler.crawl import recheck
 from crawler.crawl.run import CrawlRun
 from crawler.dedupe import Deduplicator
 from crawler.items import AnnouncementItem
-from storage import StorageError
+from storage import StorageError, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +73,17 @@ class StorePipeline:
         batch, self.pending = self.pending, []
         if self.run.storage_error is not None:
             return  # the crawl is stopping; the next one fetches these again
+        rechecks = [item for item in batch if item.recheck]
+        batch = [item for item in batch if not item.recheck]
         try:
+            self.revise(rechecks)
             self.link(batch)
-            records = [{**item.record(), "run_id": self.run.run_id} for item in batch]
+            records = [
+                {**item.record(), **validators(item), "run_id": self.run.run_id} for item in batch
+            ]
+            snapshots = {item.url: item.fetched for item in batch if item.fetched is not None}
             inserted = self.run.repo.add_announcements(
-                records, enqueue_alerts=self.run.enqueue_alerts
+                records, enqueue_alerts=self.run.enqueue_alerts, snapshots=snapshots
             )
         except StorageError as exc:
             # not stored, all or nothing; the crawl stops and the next one fetches them again
@@ -88,6 +95,18 @@ class StorePipeline:
         if skipped:
             self.crawler.stats.inc_value("govwatch/already_stored", skipped)
         logger.debug("stored %d announcements (%d already stored)", len(inserted), skipped)
+
+    def revise(self, rechecks: list[AnnouncementItem]) -> None:
+        """Re-fetched articles: each compared with its record, a revision when it changed."""
+        policy = recheck.policy(self.run)
+        stats = self.crawler.stats
+        assert stats is not None
+        for item in rechecks:
+            assert item.fetched is not None
+            number = self.run.repo.recheck_fetched(item.record(), item.fetched, policy, utcnow())
+            if number is not None:
+                stats.inc_value("govwatch/revisions")
+                logger.info("portal %s: %s edited (revision %d)", item.portal, item.url, number)
 
     def link(self, batch: list[AnnouncementItem]) -> None:
         """Set ``duplicate_of`` of the batch's copies of earlier announcements."""
@@ -106,3 +125,10 @@ class StorePipeline:
     def close_spider(self) -> None:
         self.timer.cancel()
         self.flush()
+
+
+def validators(item: AnnouncementItem) -> dict[str, str | None]:
+    """The article's ETag and Last-Modified, stored for its re-checks."""
+    if item.fetched is None:
+        return {}
+    return {"etag": item.fetched.etag, "last_modified": item.fetched.last_modified}

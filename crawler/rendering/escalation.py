@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -40,6 +41,8 @@ BLOCKED = "blocked"  # the close reason of a crawl stopped by a challenge it can
 CONTEXT = "govwatch"  # the browser context of a crawl; one per crawl, so one per portal
 CHALLENGE = "govwatch_challenge"  # meta: this rendered request answers a JS challenge
 VALIDATORS = ("ETag", "Last-Modified")
+# what a list a script has not built yet shows: 数据加载中... / 正在加载 / Loading…
+LOADING = re.compile(r"数据加载中|正在加载|加载中[.。…]+|\bLoading\s*(?:\.\.\.|…)", re.IGNORECASE)
 CHALLENGE_SCAN = 64 * 1024  # challenge pages are small; their markers sit near the top
 
 
@@ -66,6 +69,12 @@ def script_built(response: Response) -> str | None:
             return f"its list is built by a script ({match[0].strip()}...)"
     if response.xpath("//script[@src]") and SCRIPT_APP_ROOT.search(response.text):
         return "an empty app root that a script fills"
+    # a loading placeholder where the list goes, filled by a script (often an external one,
+    # whose code this page does not show)
+    text = " ".join(response.xpath("//body//text()[not(ancestor::script)]").getall())
+    placeholder = LOADING.search(text)
+    if placeholder and response.xpath("//script"):
+        return f"a script fills a loading placeholder ({placeholder[0].strip()})"
     return None
 
 

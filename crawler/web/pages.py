@@ -83,6 +83,7 @@ def record(request: Request, record_id: int) -> HTMLResponse:
         page=found,
         record=found.record,
         fields=records.field_rows(found.record),
+        revisions=web.repo.revisions_of(record_id),
     )
 
 

@@ -73,7 +73,10 @@ def install(stage: str, batch: int) -> None:
             die(committing)
 
     def add_announcements(
-        self: Repository, records: Sequence[Mapping[str, Any]], enqueue_alerts: bool = False
+        self: Repository,
+        records: Sequence[Mapping[str, Any]],
+        enqueue_alerts: bool = False,
+        snapshots: Mapping[str, Any] | None = None,
     ) -> list[str]:
         nonlocal calls
         calls += bool(records)
@@ -84,7 +87,7 @@ def install(stage: str, batch: int) -> None:
         if target:
             armed[:] = urls
         try:
-            return original(self, records, enqueue_alerts=enqueue_alerts)
+            return original(self, records, enqueue_alerts=enqueue_alerts, snapshots=snapshots)
         finally:
             armed.clear()
 

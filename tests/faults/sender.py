@@ -15,6 +15,7 @@ from scheduler.daemon import make_mailer
 from scheduler.delivery import Delivery
 from scheduler.settings import Settings
 from storage import PENDING, SENDING, Repository
+from tests.support.alerts import subscribed_long_ago
 
 ROUND = 0.05  # seconds between two sender runs: the daemon's GOVWATCH_SEND_INTERVAL, shrunk
 
@@ -24,6 +25,7 @@ def main(db: str, alerts_file: str) -> int:
     settings = Settings.from_env(os.environ)
     alerts = load_alerts(Path(alerts_file))
     repo = Repository.open(db)
+    subscribed_long_ago(repo, alerts)
     delivery = Delivery(repo, settings, alerts, make_mailer(alerts, settings, os.environ))
     idle = threading.Event()
     while True:

@@ -25,7 +25,7 @@ from scheduler.delivery import Delivery, SendReport
 from scheduler.mailer import SmtpMailer
 from scheduler.settings import Settings
 from storage import AlertEvent, Announcement, AnnouncementBand, Repository, connect
-from tests.support.alerts import meeting, notice
+from tests.support.alerts import meeting, notice, subscribed_long_ago
 from tests.support.portal import ROOT, portal_entry, serve, write_portals
 from tests.support.smtp import SmtpServer
 
@@ -137,6 +137,7 @@ def send_alerts(db: str, smtp: SmtpServer) -> SendReport:
     )
     assert alerts.smtp is not None
     repo = Repository.open(db)
+    subscribed_long_ago(repo, alerts)
     try:
         delivery = Delivery(
             repo,

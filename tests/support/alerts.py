@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 import yaml
 
 from crawler.demo.site import SiteArticle
+from scheduler.alerts_file import AlertsConfig
+from storage import Repository
 
 # Sentences of county government reports; each article draws its own mix, so that no two
 # bodies look like copies to dedupe (which would rightly send one alert for both).
@@ -102,3 +105,12 @@ def root_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def subscribed_long_ago(repo: Repository, alerts: AlertsConfig) -> None:
+    """Record ``alerts``' subscriptions as started long ago: for tests of the outbox's
+    mechanics, where announcements stored before the test's delivery are news to them."""
+    repo.subscription_starts([sub.name for sub in alerts.subscriptions], LONG_AGO)

@@ -101,9 +101,14 @@ class Sampler(threading.Thread):
 
 @contextmanager
 def daemon(
-    portals: Path, alerts: Path, db: str, work: Path, env: dict[str, str]
+    portals: Path,
+    alerts: Path,
+    db: str,
+    work: Path,
+    env: dict[str, str],
+    log_name: str = "daemon.log",
 ) -> Iterator[subprocess.Popen[bytes]]:
-    log = (work / "daemon.log").open("wb")
+    log = (work / log_name).open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -410,10 +415,23 @@ def _cpu(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK") + sum(_cpu(child) for child in _children(pid))
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A copy of a SQLite store with what is still in its write-ahead log (a plain file copy
+    leaves the WAL behind, and with it every table of a fresh store)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
 def daemon_cpu(
-    path: Path, alerts: Path, db: Path, work: Path, seconds: float, services: int
+    path: Path, alerts: Path, db: Path, work: Path, seconds: float, services: int, warmup: float
 ) -> dict[str, Any]:
-    """CPU of `govwatch run` and every process it started, over ``seconds`` of checks."""
+    """CPU of `govwatch run` and every process it started over ``seconds`` of checks, after
+    ``warmup`` seconds (start-up: imports, loading the portals, the first round) and also
+    counted from the start."""
     import datetime as dt
 
     since = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
@@ -421,15 +439,20 @@ def daemon_cpu(
         "GOVWATCH_CRAWL_SERVICES": str(services),
         "GOVWATCH_START_SPREAD": "10s",
     }
-    with daemon(path, alerts, f"sqlite:///{db}", work, env) as process:
+    with daemon(path, alerts, f"sqlite:///{db}", work, env, f"daemon-{services}.log") as process:
+        time.sleep(warmup)
+        warm_cpu, warm_checks = _cpu(process.pid), checks_done(db, since)
         time.sleep(seconds)
-        cpu = _cpu(process.pid)
-        checks = checks_done(db, since)
+        cpu, checks = _cpu(process.pid), checks_done(db, since)
+    steady_checks = checks - warm_checks
     return {
         "services": services,
         "cpu_s": cpu,
         "checks": checks,
-        "ms_per_check": 1000 * cpu / max(1, checks),
+        "ms_per_check_with_start": 1000 * cpu / max(1, checks),
+        "steady_cpu_s": cpu - warm_cpu,
+        "steady_checks": steady_checks,
+        "ms_per_check": 1000 * (cpu - warm_cpu) / max(1, steady_checks),
     }
 
 
@@ -440,6 +463,7 @@ def run_cpu(options: Options) -> Result:
         return result
     portals = 20 if options.quick else int(os.environ.get("BENCH_PORTALS", 1000))
     seconds = 20.0 if options.quick else float(os.environ.get("BENCH_SECONDS", 150))
+    warmup = 10.0 if options.quick else float(os.environ.get("BENCH_WARMUP", 60))
     work, root, alerts = virtual_portals(options.workdir / CPU, portals)
     runs: list[dict[str, Any]] = []
     with nginx_server(root) as server:
@@ -456,21 +480,26 @@ def run_cpu(options: Options) -> Result:
         incremental.crawl(path, f"sqlite:///{baseline}", work / "baseline.log")
         for services in (0, 1):  # 0: the old runner, a process per check
             db = work / f"daemon-{services}.db"
-            shutil.copy(baseline, db)
-            runs.append(daemon_cpu(path, alerts, db, work, seconds, services))
+            copy_sqlite(baseline, db)
+            runs.append(daemon_cpu(path, alerts, db, work, seconds, services, warmup))
             logger.info("daemon cpu: %s", runs[-1])
     result.data.update(portals=portals, seconds=seconds, runs=runs)
     old, new = runs
     result.add(
         "CPU per unchanged check, a process per crawl (old runner)",
         f"{fmt(old['ms_per_check'])} ms",
-        note=f"{old['checks']} checks in {fmt(seconds)} s",
+        note=f"{old['steady_checks']} checks in {fmt(seconds)} s after a {fmt(warmup)} s start",
     )
     result.add(
         "CPU per unchanged check, batched crawl service",
         f"{fmt(new['ms_per_check'])} ms",
         f"≤ {fmt(TARGET_CPU_MS)} ms",
         new["ms_per_check"] <= TARGET_CPU_MS,
-        note=f"{new['checks']} checks in {fmt(seconds)} s",
+        note=f"{new['steady_checks']} checks in {fmt(seconds)} s after a {fmt(warmup)} s start",
+    )
+    result.add(
+        "the same, counted from the daemon's start",
+        f"{fmt(new['ms_per_check_with_start'])} ms",
+        note=f"{new['checks']} checks in {fmt(warmup + seconds)} s",
     )
     return result

@@ -84,6 +84,10 @@ class Settings:
             return self.crawl_timeout
 
 
+# counts where 0 means something (no crawl services: a process per crawl)
+MAY_BE_ZERO = frozenset({"crawl_services"})
+
+
 def _convert(name: str, default: Any, raw: str) -> Any:
     if isinstance(default, bool):
         if raw.lower() in ("1", "true", "yes", "on"):
@@ -93,8 +97,9 @@ def _convert(name: str, default: Any, raw: str) -> Any:
         raise ValueError("expected 1/0, true/false, yes/no or on/off")
     if isinstance(default, int):
         value = int(raw)
-        if value < 1:
-            raise ValueError("must be at least 1")
+        least = 0 if name in MAY_BE_ZERO else 1
+        if value < least:
+            raise ValueError(f"must be at least {least}")
         return value
     if isinstance(default, float):
         number = parse_duration(raw).total_seconds()

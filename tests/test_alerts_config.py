@@ -133,7 +133,10 @@ def test_settings_from_the_environment():
     )
     assert settings.send_interval == 5 and settings.give_up_after == 172800
     assert settings.max_crawls == 4 and settings.retry_first == Settings().retry_first
+    # 0 crawl services is documented: a process per crawl, as before the services
+    assert Settings.from_env({"GOVWATCH_CRAWL_SERVICES": "0"}).crawl_services == 0
     for variable, value in (
+        ("GOVWATCH_CRAWL_SERVICES", "-1"),
         ("GOVWATCH_MAX_CRAWLS", "0"),
         ("GOVWATCH_RETRY_MAX", "soon"),
         ("GOVWATCH_TIMEZONE", "Mars/Olympus"),

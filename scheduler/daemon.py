@@ -273,12 +273,15 @@ class Daemon:
         portal = self.config.portals.get(name)
         if portal is None or self.halt.is_set():
             return
+        unchanged = False
         try:
-            self.runner.run(portal)
+            unchanged = self.runner.run(portal).unchanged
         except StorageError as exc:  # the run's end not recorded: the next crawl walks all
             logger.error("crawl %s: %s", name, exc)
         if self.halt.is_set():
             return
+        if unchanged and self.health.recently_ok(name):
+            return  # a 304 from a healthy portal: nothing to judge, nothing new to send
         try:
             self.health.check(name)
         except StorageError as exc:

@@ -6,6 +6,7 @@ The admin gets one email per change of state (broken, recovered), never one per 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -21,6 +22,7 @@ RUNNING = "running"
 # runs the daemon's own shutdown ended (Scrapy's close reason, the runner's message) say
 # nothing about the portal
 STOPPED = ("shutdown", "stopped at daemon shutdown")
+REJUDGE_AFTER = 600.0  # seconds an ok verdict spares unchanged checks from being judged
 
 
 def _judged(run: CrawlRun) -> bool:
@@ -75,6 +77,15 @@ class HealthMonitor:
         self.settings = settings
         self.alerts = alerts
         self.clock = clock
+        # portal -> when (monotonic) it was last judged ok here; another process (a crawl by
+        # hand) may judge it since, so a verdict is trusted for REJUDGE_AFTER only
+        self._ok_at: dict[str, float] = {}
+
+    def recently_ok(self, portal: str) -> bool:
+        """Whether this monitor judged ``portal`` ok within REJUDGE_AFTER: an unchanged check
+        (a 304) then needs no judging."""
+        judged = self._ok_at.get(portal)
+        return judged is not None and time.monotonic() - judged < REJUDGE_AFTER
 
     def check(self, portal: str) -> bool:
         """Judge ``portal`` after a run; queue the admin's email on a change. Returns whether
@@ -82,6 +93,7 @@ class HealthMonitor:
         threshold = self.settings.health_failures
         runs = self.repo.runs(portal, limit=threshold + 5)
         judged = judge(runs, threshold, lambda run_id: self.repo.ever_had_links(portal, run_id))
+        self._ok_at.pop(portal, None)
         if judged is None:
             return False
         state, reason = judged
@@ -106,6 +118,8 @@ class HealthMonitor:
             )
 
         changed = self.repo.record_health(portal, state, reason, latest.id, now, render)
+        if state == OK:
+            self._ok_at[portal] = time.monotonic()
         if changed and state == BROKEN:
             logger.warning("portal %s is failing: %s", portal, reason)
         elif changed:

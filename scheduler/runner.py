@@ -31,6 +31,7 @@ class Outcome:
     portal: str
     exit_code: int | None  # None: killed, or never started
     problem: str | None  # why the run counts as failed, when the crawl could not say so
+    unchanged: bool = False  # answered 304 to the cheap check: nothing stored, nothing new
 
     @property
     def ok(self) -> bool:

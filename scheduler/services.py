@@ -174,7 +174,8 @@ class ServiceRunner:
         if result.get("status") == "failed" and result.get("error"):
             problem = result["error"]  # nothing recorded by the crawl: the runner records it
             code = None
-        pending.outcome = Outcome(pending.portal.name, code, problem)
+        unchanged = bool(result.get("unchanged")) and problem is None
+        pending.outcome = Outcome(pending.portal.name, code, problem, unchanged)
         pending.done.set()
 
     def died(self, service: Service, code: int | None, left: list[Pending]) -> None:

@@ -29,6 +29,7 @@ from scheduler.daemon import JOBS_TABLE, STORED, make_scheduler
 from scheduler.daemon import Daemon as DaemonInProcess
 from scheduler.exceptions import SettingsError
 from scheduler.leadership import SCHEDULER, Leadership
+from scheduler.runner import Outcome
 from scheduler.settings import Settings
 from storage import Repository, RetrySettings, utcnow
 from storage.models import Lease
@@ -508,3 +509,42 @@ def test_lease_settings_come_from_the_environment_and_must_leave_a_renewal_to_fa
         Settings.from_env(
             {"GOVWATCH_SCHEDULER_LEASE_TTL": "45s", "GOVWATCH_SCHEDULER_LEASE_HEARTBEAT": "30s"}
         )
+
+
+def test_an_unchanged_check_of_a_healthy_portal_is_neither_judged_nor_sent(sqlite_url: str):
+    """A 304 (the crawl service's cheap check) stores nothing: once the portal was judged ok,
+    the daemon spends no database work or sender run on it (docs/scaling.md)."""
+    repo = Repository.open(sqlite_url)
+    outcomes = iter([Outcome("weibin", 0, None), Outcome("weibin", 0, None, unchanged=True)])
+
+    class Runner:
+        def run(self, portal: Any) -> Outcome:
+            repo.ensure_portal("weibin", None, None)
+            repo.finish_run(repo.start_run("weibin", full=False), status="finished")
+            return next(outcomes)
+
+    daemon = DaemonInProcess(
+        Settings(),
+        repo,
+        load_portals=lambda: [P("weibin")],
+        load_alerts=AlertsConfig,
+        crawl_command=lambda name: [sys.executable, "-c", "pass"],
+    )
+    daemon.scheduler.start(paused=True)
+    daemon.apply(daemon.load())
+    daemon.runner = Runner()  # type: ignore[assignment]
+    judged, sent = [], []
+    check = daemon.health.check
+    daemon.health.check = lambda name: judged.append(name) or check(name)  # type: ignore[method-assign]
+    daemon.request_delivery = lambda: sent.append(1)  # type: ignore[method-assign]
+    try:
+        daemon.crawl("weibin")  # a full crawl: judged (ok) and the sender woken
+        daemon.crawl("weibin")  # a 304 on a portal judged ok: neither
+        assert (judged, sent) == (["weibin"], [1])
+        daemon.health._ok_at.clear()  # the verdict grew old (REJUDGE_AFTER): judged again
+        outcomes = iter([Outcome("weibin", 0, None, unchanged=True)])
+        daemon.crawl("weibin")
+        assert judged == ["weibin", "weibin"]
+    finally:
+        daemon.scheduler.shutdown(wait=False)
+        repo.close()

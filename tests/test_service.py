@@ -67,6 +67,7 @@ def test_an_unchanged_portal_is_one_conditional_request_and_a_recorded_run(
     try:
         first = run_together(runner, list(portals.values()))
         assert {o.status for o in first.values()} == {"finished"}, first
+        assert not any(o.unchanged for o in first.values())
         assert len(list(repo.export())) == 9
         for site in sites:
             site.clear_hits()
@@ -74,6 +75,7 @@ def test_an_unchanged_portal_is_one_conditional_request_and_a_recorded_run(
         second = run_together(runner, list(portals.values()))
         assert {o.status for o in second.values()} == {"finished"}, second
         assert {s.pid for s in runner.services} == pids  # the same process, batch after batch
+        assert all(o.unchanged for o in second.values())  # the daemon skips judging these
         for name, site in zip(portals, sites, strict=True):
             pages = [h for h in site.hits if h.path != "/robots.txt"]
             assert [(h.path, h.status) for h in pages] == [(LIST, 304)], name

@@ -10,7 +10,7 @@ import pytest
 
 from crawler.extract.article import Article
 from crawler.extract.meeting import MeetingFacts
-from tests.eval import realset
+from tests.eval import facts_report, realset
 from tests.eval.measure import Score
 from tests.eval.score import (
     CASES,
@@ -81,6 +81,14 @@ def test_every_seed_label_passes(evaluated):
 def test_the_scorer_runs_as_a_command(capsys):
     assert main([]) == 0
     assert "published_at" in capsys.readouterr().out
+
+
+def test_the_facts_report_runs_as_a_command(capsys):
+    # it imported names score.py no longer had and failed unnoticed
+    assert facts_report.main(["--set", "cases"]) == 0
+    out = capsys.readouterr().out
+    assert "cases: 94 articles" in out
+    assert "meeting_name" in out
 
 
 # -- the real-shape set (tests/eval/real/) ------------------------------------------

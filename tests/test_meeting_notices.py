@@ -269,6 +269,9 @@ def test_why_is_filled_for_meetings_and_others():
     assert other.why["date_rule"] is None and other.meeting_status is None
 
 
+# tests/eval/real/GUIDE.md's meeting_name rule: the headline's name (the body's when the
+# headline names no meeting), a bare place name that convenes left out, an organ kept as
+# Chinese writes it, English as written after the verb, a leading the/a dropped
 @pytest.mark.parametrize(
     ("title", "body", "name"),
     [
@@ -277,22 +280,80 @@ def test_why_is_filled_for_meetings_and_others():
             "29日上午，县政府召开第九次常务会议。",
             "县政府第九次常务会议",
         ),
-        (
-            "县政府党组召开学习会议",
+        (  # the headline's wording wins over the body's
+            "县政府党组召开理论学习中心组学习会议",
             "本周一，县政府党组召开理论学习中心组学习（扩大）会议。",
-            "县政府党组理论学习中心组学习（扩大）会议",
+            "县政府党组理论学习中心组学习会议",
+        ),
+        (
+            "县十七届人大常委会召开第十八次会议",
+            "6月6日，县十七届人大常委会召开第十八次会议。",
+            "县十七届人大常委会第十八次会议",
+        ),
+        (
+            "桑植县人民政府召开第十二次常务会议",
+            "6月6日，桑植县人民政府召开第十二次常务会议。",
+            "桑植县人民政府第十二次常务会议",
+        ),
+        (
+            "市安委会召开全体会议",
+            "6月6日，市安委会召开全体会议。",
+            "市安委会全体会议",
+        ),
+        (  # a bare place name is left out
+            "清水县召开一季度经济运行分析会",
+            "4月12日，清水县召开一季度经济运行分析会。",
+            "一季度经济运行分析会",
+        ),
+        (
+            "全市“两违”整治攻坚推进会召开",
+            "14日下午，全市违法建设和违法用地整治攻坚推进会召开。",
+            "全市“两违”整治攻坚推进会",
         ),
         (
             "原平市人民政府办公室关于召开2023年全市经济工作会议的通知",
             "经研究，决定召开全市经济工作会议。",
             "2023年全市经济工作会议",
         ),
-        (
+        (  # the headline names no meeting: the body's, its organ kept
             "全县重点项目观摩活动举行",
             "5月9日，全县重点项目观摩活动举行。观摩团察看项目。当天下午，县政府召开重点项目观摩点评会。",
-            "重点项目观摩点评会",
+            "县政府重点项目观摩点评会",
+        ),
+        (
+            "Wu'an holds the 17th executive meeting of municipal government",
+            "On the morning of June 14, the 17th executive meeting of the municipal government "
+            "was held, chaired by mayor Gao Jianmin.",
+            "17th executive meeting of municipal government",
+        ),
+        (
+            "County government holds the 29th executive meeting",
+            "On June 6, Zhuge Jianhua presided over the 29th executive meeting of the county "
+            "government to study winter heating.",
+            "29th executive meeting",
+        ),
+        (
+            "County head hosts symposium with private entrepreneurs",
+            "On June 6, county head Ouyang Xiaodong hosted a symposium with private "
+            "entrepreneurs to listen to their opinions.",
+            "symposium with private entrepreneurs",
+        ),
+        (
+            "Notice on Holding the County Video Conference on the Fifth National Economic Census",
+            "The county government will hold a video conference on the census at 10:00 a.m.",
+            "County Video Conference on the Fifth National Economic Census",
+        ),
+        (
+            "The municipal government party group held an enlarged meeting to convey the spirit",
+            "On the 22nd, the party group of the municipal government held an enlarged meeting.",
+            "enlarged meeting",
+        ),
+        (  # the headline names no meeting: the body's
+            "Yulin solicited opinions on the draft report",
+            "On June 6, the municipal government held a symposium on the draft report.",
+            "symposium on the draft report",
         ),
     ],
 )
-def test_meeting_name_with_its_owner_or_from_the_notice_title(title: str, body: str, name: str):
+def test_meeting_name_follows_the_labelling_guide(title: str, body: str, name: str):
     assert meeting_facts(title, body, at("2023-06-08")).meeting_name == name

@@ -23,7 +23,8 @@ from typing import Any
 from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import MeetingFacts, meeting_facts
 from storage import FIELDS
-from tests.eval.score import Case, norm, run_case, set_f1
+from tests.eval.measure import norm, set_f1
+from tests.eval.score import Case, run_case
 
 KINDS = {f.name: f.kind for f in FIELDS}
 # the facts scored: every extracted meeting field of the record

@@ -14,8 +14,8 @@ from crawler.extract.meeting.patterns import (
     MEETING_NAME_ZH,
     MEETING_TERMS_EN,
     NOTICE_TITLE,
-    OWNED_NAME_START,
-    ZH_BODY_SUBJECT,
+    ZH_ORGAN,
+    ZH_SUBJECT_WHEN,
 )
 from crawler.extract.meeting.text import (
     LEAD_CHARS,
@@ -31,13 +31,13 @@ _ZH_SUBJECT_TAIL = re.compile(r"(主持|组织|专门|再次|)$")
 
 
 def meeting_name(title: str | None, body: str, sentence: str = "") -> str | None:
-    """The meeting's name: a notice's title (关于召开X的通知), else as the first sentences
-    (or ``sentence``, the one that showed a meeting held), else the title give it."""
+    """The meeting's name: a notice's title (关于召开X的通知), else the headline's, else as the
+    first sentences (or ``sentence``, the one that showed a meeting held) give it."""
     notice = NOTICE_TITLE.search(title or "")
     if notice:
         return notice["name"].strip()
     lead = "。".join(ZH_SENTENCE.split(body[:LEAD_CHARS], 2)[:2])
-    for text in (lead, sentence, title or ""):
+    for text in (title or "", lead, sentence):
         name = _zh_meeting_name(text) if is_chinese(text) else _en_meeting_name(text)
         if name:
             return name
@@ -51,24 +51,10 @@ def _zh_meeting_name(text: str) -> str | None:
     first = min(found, key=lambda m: m.start("name"))
     name = first["name"].strip()
     clause = ZH_PIECE.split(text[: first.start()])[-1]
-    subject = _ZH_SUBJECT_TAIL.sub("", clause).strip()
-    if name.startswith(("（", "(")) or name in ("会议", "扩大会议", "全体会议"):
-        # "县政府党组召开（扩大）会议": the body that meets is named before the verb
-        return subject + name if subject else name
-    if _names_its_owner(subject, name):
-        return subject + name  # "清水县召开一季度经济运行分析会", "县政府召开第九次常务会议"
+    subject = ZH_SUBJECT_WHEN.sub("", _ZH_SUBJECT_TAIL.sub("", clause).strip())
+    if ZH_ORGAN.fullmatch(subject) and not name.startswith(subject):
+        return subject + name  # "县政府召开第九次常务会议"; never "清水县召开…分析会"
     return name
-
-
-def _names_its_owner(subject: str, name: str) -> bool:
-    """The subject of 召开 belongs in the name when the government (or its party group)
-    holds an ordinal meeting or a party-group meeting: "县政府召开第九次常务会议". A county
-    or city by its name ("清水县召开…分析会") is not added: the two sets disagree there."""
-    if not subject or name.startswith(OWNED_NAME_START):
-        return False
-    return bool(ZH_BODY_SUBJECT.fullmatch(subject)) and (
-        name.startswith("第") or subject.endswith("党组")
-    )
 
 
 def _en_meeting_name(text: str) -> str | None:

@@ -54,9 +54,13 @@ class Deleted:
     urls: list[str] = field(default_factory=list)
     rows: Counter[str] = field(default_factory=Counter)
 
-    def describe(self) -> str:
+    def counts(self) -> str:
+        """The rows per kind, those there were: "2 revisions, 1 snapshots", or "nothing"."""
         parts = [f"{count} {kind}" for kind, count in self.rows.items() if count]
-        return f"{len(self.urls)} records" + (f" ({', '.join(parts)})" if parts else "")
+        return ", ".join(parts) or "nothing"
+
+    def describe(self) -> str:
+        return f"{len(self.urls)} records ({self.counts()})"
 
 
 class Forget(Revisions):

@@ -167,8 +167,9 @@ def cmd_portal_reset(args: argparse.Namespace) -> int:
 
 
 def cmd_portal_remove(args: argparse.Namespace) -> int:
-    """Forget a portal that is no longer in the portal file: its crawl state, and with
-    ``--purge`` its records and runs (storage.forget). The portal file is never edited."""
+    """Forget the crawl state of a portal deleted from the portal file (--purge: its records).
+
+    storage.forget says what goes; the portal file is never edited."""
     from crawler.configfiles.portals import load_portals, portals_exist
     from crawler.exceptions import ConfigError
     from storage import Repository

@@ -46,9 +46,10 @@ def cmd_record_history(args: argparse.Namespace) -> int:
 
 
 def cmd_record_forget(args: argparse.Namespace) -> int:
-    """Delete stored records and all that hangs off them (storage.forget): the next crawl of
-    each portal fetches and stores them again. A URL not stored is a user error (exit 2),
-    and then nothing is forgotten."""
+    """Delete stored records, so that the next crawl fetches and stores them again.
+
+    All that hangs off a record goes with it (storage.forget). A URL not stored is a user
+    error (exit 2), and then nothing is forgotten."""
     from storage import Repository
 
     urls = list(dict.fromkeys(args.urls))

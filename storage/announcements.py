@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from storage.base import chunks, dialect_insert, one_of
 from storage.dedupe_index import DedupeIndex, level_keys
 from storage.durations import utcnow
-from storage.models import AlertEvent, Announcement, PortalRow
+from storage.models import AlertEvent, Announcement, ForgottenAlert, PortalRow
 from storage.record import EXPORT_FIELDS, INDEX_FIELDS
 from storage.retry import retried
 from storage.search import Filters, conditions, region_portals
@@ -25,6 +25,11 @@ from storage.textindex import TextIndex
 def _known(dialect: str) -> Select[str]:
     """A list page's stored URLs: one statement per dialect, its cache key built once."""
     return select(Announcement.url).where(one_of(Announcement.url, "urls", String, dialect))
+
+
+@cache
+def _forgotten(dialect: str) -> Select[str]:
+    return select(ForgottenAlert.url).where(one_of(ForgottenAlert.url, "urls", String, dialect))
 
 
 @cache
@@ -125,7 +130,7 @@ class Announcements(DedupeIndex, TextIndex, Snapshots):
             firsts = {url: fingerprints[url] for _, url, dup in new if dup is None}
             self._settle_first_copies(session, {u: f for u, f in firsts.items() if f}, new)
             if enqueue_alerts and new:
-                for chunk in chunks(new):
+                for chunk in chunks(self._not_alerted_before(session, new)):
                     session.execute(
                         self._insert(AlertEvent.__table__)
                         .values(
@@ -139,6 +144,16 @@ class Announcements(DedupeIndex, TextIndex, Snapshots):
                 fetched = [(id_, snapshots[url]) for id_, url, _ in new if url in snapshots]
                 self._add_snapshots(session, fetched)
         return [url for _, url, _ in new]
+
+    def _not_alerted_before(
+        self, session: Any, new: Sequence[tuple[int, str, str | None]]
+    ) -> list[tuple[int, str, str | None]]:
+        """The new rows to alert: not those forgotten by hand after an alert
+        (storage.forget), which a crawl has stored again."""
+        told: set[str] = set()
+        for chunk in chunks([url for _, url, _ in new], self.array_chunk):
+            told.update(session.execute(_forgotten(self.dialect), {"urls": list(chunk)}).scalars())
+        return [row for row in new if row[1] not in told]
 
     def _insert_new_announcements(
         self, session: Any, rows: list[dict[str, Any]]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     func,
     select,
     text,
@@ -278,6 +279,17 @@ class DedupeIndex(Store):
                 "INSERT INTO announcement_bands (level, key, announcement_id) VALUES (?, ?, ?)",
                 [(newest, key, announcement_id) for key, announcement_id in rows],
             )
+
+    def _delete_bands(self, session: Any, ids: Any) -> int:
+        """Delete the keys of the announcements ``ids`` (a list or a SELECT of ids), at every
+        level, in the caller's transaction. The primary key leads with the level and key,
+        so this reads the whole index once: a deletion is rare, a lookup by key is not."""
+        deleted = session.execute(
+            delete(AnnouncementBand)
+            .where(AnnouncementBand.announcement_id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+        return int(deleted.rowcount)
 
     def _settle_band_levels(self, session: Any, added: int) -> None:
         """Move each band level that outgrew its cap into the level before it, newest first,

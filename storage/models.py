@@ -329,3 +329,15 @@ class SubscriptionStart(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     started_at: Mapped[datetime]
+
+
+class ForgottenAlert(Base):
+    """A record forgotten by hand (`govwatch record forget`) after it was alerted: stored
+    again by a later crawl, it is not alerted again (storage.forget)."""
+
+    __tablename__ = "forgotten_alerts"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    # no foreign key: `portal remove --purge` may drop the portal row; it deletes these too
+    portal: Mapped[str] = mapped_column(String(64), index=True)
+    forgotten_at: Mapped[datetime]

@@ -8,6 +8,7 @@ from storage.alerts import Alerts
 from storage.announcements import Announcements
 from storage.browse import Browse
 from storage.db import connect, migrate
+from storage.forget import Forget
 from storage.health import Health
 from storage.leases import Leases
 from storage.portals import Portals
@@ -20,6 +21,7 @@ from storage.subscribers import Subscribers
 
 class Repository(
     Announcements,
+    Forget,
     Revisions,
     Runs,
     Portals,
@@ -33,7 +35,7 @@ class Repository(
     """All SQL of govwatch. Create one per process with :meth:`open`.
 
     Each table group is a class of its own module (announcements and the dedupe index,
-    runs and validators, portals, the alert outbox, portal health, leases, retention, the web
+    deleting records, runs and validators, portals, the alert outbox, portal health, leases, retention, the web
     UI's reads); this class is all of them on one engine. Each public method is one transaction, tried again
     while the database is unreachable or locked (storage.retry), then StorageUnavailable.
     """

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from storage.dedupe_index import DedupeIndex, level_keys
 from storage.models import Announcement, PortalRow, Revision, Snapshot
 from storage.record import EXTRACTED_FIELDS
 from storage.retry import retried
@@ -104,7 +105,7 @@ def _hints(headers: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return headers.get("link_text"), headers.get("link_date")
 
 
-class Revisions(Snapshots):
+class Revisions(DedupeIndex, Snapshots):
     """Re-checks' reads and writes; each method one transaction."""
 
     @retried("list articles to re-check")
@@ -209,6 +210,14 @@ class Revisions(Snapshots):
                 setattr(row, name, record[name])
         session.flush()
         rewrite_index(session, row.id, old, {**old, **record, "portal": row.portal})
+        if "bands" in record or "fingerprint" in record:
+            # the dedupe index keeps the latest text's keys, as search does: a new copy
+            # of the edited text finds it (docs/revisions.md)
+            self._delete_bands(session, [row.id])
+            keys = level_keys(record)
+            if keys:
+                self._insert_bands(session, [(key, row.id) for key in keys])
+                self._settle_band_levels(session, len(keys))
 
     def _add_revision(
         self,

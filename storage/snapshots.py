@@ -182,14 +182,36 @@ class Snapshots(Store):
         if not doomed:
             return 0
         session.execute(delete(Snapshot).where(Snapshot.id.in_([row.id for row in doomed])))
-        blobs = {row.blob_id for row in doomed}
-        session.execute(
-            delete(SnapshotBlob).where(
-                SnapshotBlob.id.in_(blobs),
-                ~exists().where(Snapshot.blob_id == SnapshotBlob.id),
-            )
-        )
+        self._drop_unused_blobs(session, {row.blob_id for row in doomed})
         return len(doomed)
+
+    def _delete_snapshots(self, session: Session, ids: Any) -> tuple[int, int]:
+        """Delete every snapshot of the announcements ``ids`` (a list or a SELECT of ids),
+        and the contents no other snapshot shares. Returns (snapshots, contents) deleted."""
+        blobs = set(
+            session.scalars(select(Snapshot.blob_id).where(Snapshot.announcement_id.in_(ids)))
+        )
+        deleted = session.execute(
+            delete(Snapshot)
+            .where(Snapshot.announcement_id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+        return int(deleted.rowcount), self._drop_unused_blobs(session, blobs)  # type: ignore[attr-defined]
+
+    def _drop_unused_blobs(self, session: Session, blobs: set[int]) -> int:
+        """Delete the contents among ``blobs`` that no snapshot names any more."""
+        dropped = 0
+        for chunk in chunks(sorted(blobs)):
+            result = session.execute(
+                delete(SnapshotBlob)
+                .where(
+                    SnapshotBlob.id.in_(list(chunk)),
+                    ~exists().where(Snapshot.blob_id == SnapshotBlob.id),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            dropped += int(result.rowcount)  # type: ignore[attr-defined]
+        return dropped
 
     @retried("read snapshots")
     def latest_snapshots(

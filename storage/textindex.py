@@ -26,6 +26,8 @@ TABLE = "announcement_text"  # SQLite: FTS5 (rowid = announcements.id); PostgreS
 # the text fields a search looks through; people too, so that a person filter can narrow
 # by the index before it checks the columns
 TEXT_FIELDS = ("title", "meeting_name", "presider", "speakers", "attendees", "body")
+# what a record's index entry is made of (its text and its facets): see document()
+INDEXED_FIELDS = ("portal", "is_meeting", *TEXT_FIELDS)
 # tsvector limits: positions above 16,383 are stored as 16,383; 256 positions a lexeme
 PG_MAX_POSITION = 16_383
 PG_MAX_POSITIONS = 256
@@ -201,7 +203,7 @@ class TextIndex(Store):
         write_index(session, rows)
 
 
-def _record(row: Any) -> dict[str, Any]:
+def indexed_record(row: Any) -> dict[str, Any]:
     """A row of TEXT_FIELDS as a record: JSON lists read as SQLite returns them (text)."""
     record = dict(row._mapping)
     for name in ("speakers", "attendees"):
@@ -230,23 +232,32 @@ def index_all(connection: Any, chunk: int = 2000) -> int:
             cursor = connection.connection.dbapi_connection.cursor()
             with cursor.copy(f"COPY {TABLE} (announcement_id, grams) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row((row.id, tsvector(document(_record(row)))))
+                    copy.write_row((row.id, tsvector(document(indexed_record(row)))))
             cursor.close()
         else:
-            write_index(connection, [(row.id, _record(row)) for row in rows])
+            write_index(connection, [(row.id, indexed_record(row)) for row in rows])
         done += len(rows)
 
 
 def rewrite_index(
     connection: Any, id_: int, old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> None:
-    """Index an announcement's new text in place of its old (a revision, a re-analysis).
-    SQLite's contentless FTS5 forgets a row only when told the tokens it was given."""
+    """Index an announcement's new text in place of its old (a revision, a re-analysis)."""
+    unindex(connection, [(id_, old)])
+    write_index(connection, [(id_, new)])
+
+
+def unindex(connection: Any, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    """Take announcements, (id, the record as indexed) each, out of the index. SQLite's
+    contentless FTS5 forgets a row only when told the tokens it was given."""
+    if not rows:
+        return
     if _dialect(connection) == "postgresql":
-        connection.execute(text(f"DELETE FROM {TABLE} WHERE announcement_id = :id"), {"id": id_})
+        connection.execute(
+            text(f"DELETE FROM {TABLE} WHERE announcement_id = :id"), [{"id": i} for i, _ in rows]
+        )
     else:
         connection.execute(
             text(f"INSERT INTO {TABLE} ({TABLE}, rowid, grams) VALUES ('delete', :id, :grams)"),
-            {"id": id_, "grams": " ".join(document(old))},
+            [{"id": id_, "grams": " ".join(document(record))} for id_, record in rows],
         )
-    write_index(connection, [(id_, new)])

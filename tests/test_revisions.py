@@ -295,3 +295,19 @@ def test_recheck_killed_halfway_loses_and_doubles_nothing(site: PortalSite, tmp_
     finally:
         repo.close()
     assert all("李明" in r["body"] for r in records(db).values())
+
+
+def test_reanalysis_keeps_to_its_portal_and_since(
+    portal: tuple[PortalSite, Path, list[SiteArticle], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import date, timedelta
+
+    from crawler.cli import main
+
+    _, portals, articles, db = portal
+    later = (date.today() + timedelta(days=2)).isoformat()  # after any zone's today
+    for chosen, seen in ((["--portal", "jintai"], 0), (["--since", later], 0),
+                         (["--portal", "weibin", "--since", "2020-01-01"], len(articles))):  # fmt: skip
+        assert main(["reanalyse", "--dry-run", "--db", db, "--portals", str(portals), *chosen]) == 0
+        assert f"{seen} records re-analysed" in capsys.readouterr().err

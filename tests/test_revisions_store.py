@@ -3,7 +3,7 @@ an edit's revision and search index, retention, the second "gone" withdrawing.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from storage import Fetched, Filters, Repository, utcnow
 
@@ -53,3 +53,34 @@ def test_gone_twice_is_withdrawn_once(repo: Repository) -> None:
     assert repo.recheck_gone(URL, "HTTP 404", now) is None
     assert [r.kind for r in repo.revisions(URL) or []] == ["withdrawn"]
     assert repo.due_rechecks("weibin", now, timedelta(days=14), timedelta(0), 10) == []
+
+
+def test_rechecks_are_due_by_cadence_within_the_window_and_budget(repo: Repository) -> None:
+    repo.ensure_portal("weibin")
+    urls = [f"http://x.cn/{n}.html" for n in range(3)]
+    repo.add_announcements([{**record("正文"), "url": url} for url in urls])
+    start, day = utcnow(), timedelta(days=1)
+
+    def due(now: datetime, limit: int = 10) -> list[str]:
+        return [d.url for d in repo.due_rechecks("weibin", now, 14 * day, day, limit)]
+
+    assert due(start) == []  # first fetched just now: not due before recheck_every
+    assert due(start + 2 * day, limit=2) == urls[:2]  # the budget, oldest check first
+    repo.recheck_unchanged(urls[:2], start + 2 * day)
+    assert due(start + 2.5 * day) == urls[2:]  # those checked half a day ago wait
+    assert due(start + 3 * day) == [urls[2], *urls[:2]]
+    assert due(start + 15 * day) == []  # past recheck_days: never again
+
+
+def test_a_duration_keeps_the_snapshots_fetched_within_it(repo: Repository) -> None:
+    repo.ensure_portal("weibin")
+    start, day = utcnow(), timedelta(days=1)
+
+    def fetched(n: int) -> Fetched:  # other bytes, the same text: no revision
+        return Fetched(f"<p>正文</p><!-- {n} -->".encode(), 200, {}, start + n * day)
+
+    repo.add_announcements([record("正文")], snapshots={URL: fetched(0)})
+    for n in (1, 2, 39, 40):
+        assert repo.recheck_fetched(record("正文"), fetched(n), "30d", start + n * day) is None
+    # the first, and those of the last 30 days (the 39th and 40th); the 1st and 2nd went
+    assert repo.snapshot_sizes()["snapshots"] == 3

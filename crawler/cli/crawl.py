@@ -166,6 +166,39 @@ def cmd_portal_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portal_remove(args: argparse.Namespace) -> int:
+    """Forget the crawl state of a portal deleted from the portal file (--purge: its records).
+
+    storage.forget says what goes; the portal file is never edited."""
+    from crawler.configfiles.portals import load_portals, portals_exist
+    from crawler.exceptions import ConfigError
+    from storage import Repository
+
+    path = portals_path(args)
+    if portals_exist(path) and any(p.name == args.name for p in load_portals(path)):
+        raise ConfigError(
+            f"portal {args.name} is still in {path}: delete its entry first "
+            "(govwatch never edits the portal file)"
+        )
+    repo = Repository.open(db_url(args))
+    try:
+        known_portal(repo.portal_names(), args.name)
+        holder = repo.lease_holder(f"portal:{args.name}")
+        if holder is not None:
+            print(f"{args.name}: a crawl of it is running ({holder.holder}); try again when it "
+                  "ends", file=sys.stderr)  # fmt: skip
+            return 4
+        deleted = repo.remove_portal(args.name, purge=args.purge)
+    finally:
+        repo.close()
+    if args.purge:
+        print(f"{args.name}: removed with {deleted.describe()}")
+    else:
+        print(f"{args.name}: removed its crawl state ({deleted.counts()}); "
+              "its records and runs stay (--purge deletes them)")  # fmt: skip
+    return 0
+
+
 def register(commands: Commands) -> None:
     p = commands.add("crawl", cmd_crawl)
     p.add_argument("names", nargs="*", metavar="NAME", help="portals to crawl (default: all)")
@@ -228,3 +261,6 @@ def register(commands: Commands) -> None:
     )
     p = portal.add("reset", cmd_portal_reset)
     p.add_argument("name", metavar="NAME", help="the portal to reset")
+    p = portal.add("remove", cmd_portal_remove)
+    p.add_argument("name", metavar="NAME", help="a portal no longer in the portal file")
+    p.add_argument("--purge", action="store_true", help="delete its records and crawl runs too")

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
 
     from crawler.configfiles.portals import Portal
+    from crawler.crawl.run import CrawlRun
+
+
+def outcome(run: CrawlRun) -> str:
+    """A run's end in a few words: "finished, 3 new" (and pages refused as not articles)."""
+    refused = f", {run.not_articles} not articles (not stored)" if run.not_articles else ""
+    return f"{run.status}, {run.new_records} new{refused}"
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -67,10 +74,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print(f"{name}: run #{run.run_id} not recorded (see the error above)", file=sys.stderr)
         elif run.problem:  # no list page read, or empty where there were links before
             ends.append(FAILED)
-            print(f"{name}: {run.status}, {run.new_records} new: {run.problem}", file=sys.stderr)
+            print(f"{name}: {outcome(run)}: {run.problem}", file=sys.stderr)
         else:
             ends.append(run.status)
-            print(f"{name}: {run.status}, {run.new_records} new", file=sys.stderr)
+            print(f"{name}: {outcome(run)}", file=sys.stderr)
     begun = {crawler.spidercls.name for crawler in crawlers}
     for portal in portals:
         if portal.name not in begun:  # the crawl was stopped before it came to this one

@@ -166,10 +166,14 @@ class PortalSpider(scrapy.Spider):
         self.run.list_page_seen(response, links)
         check = self.run.settings.check_articles
         since = self.run.backfill_since
-        older = [link for link in links if since and link.date and link.date.date() < since]
-        if older and not check:  # a back-fill's bound: these and the pages after are left
+        dated = [link for link in links if link.date is not None]
+        older = [link for link in dated if since and link.date and link.date.date() < since]
+        if older and not check:  # a back-fill's bound: these are left
             links = [link for link in links if link not in older]
-            following = None
+            if len(older) == len(dated):
+                # and the pages after, once all its dated links are older (a pinned old link
+                # does not stop the walk, nor do undated ones: they keep to max_list_pages)
+                following = None
         for index, link in enumerate(links):
             if (link.url not in known and not check) or index < check:
                 yield self.article_request(link)

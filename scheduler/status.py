@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ class PortalStatus:
     problem: str | None  # since when and why, when failing
     last_run: str
     next_run: datetime | None
-    last_meeting: datetime | None
+    last_meeting: date | None  # the meeting's own date
     announcements: int
     meetings: int
 
@@ -89,7 +89,7 @@ def portal_status(
                 problem=problem,
                 last_run=last,
                 next_run=upcoming.get(f"crawl:{portal.name}"),
-                last_meeting=summary.last_meeting_at if summary else None,
+                last_meeting=summary.last_meeting if summary else None,
                 announcements=summary.announcements if summary else 0,
                 meetings=summary.meetings if summary else 0,
             )

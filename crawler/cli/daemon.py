@@ -94,7 +94,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             r.health,
             r.last_run,
             local_time(r.next_run, settings),
-            local_time(r.last_meeting, settings),
+            r.last_meeting.isoformat() if r.last_meeting else "",
             r.announcements,
             r.meetings,
         )
@@ -131,7 +131,7 @@ def status_json(
             {
                 **asdict(r),
                 "next_run": iso(r.next_run),
-                "last_meeting": iso(r.last_meeting),
+                "last_meeting": r.last_meeting.isoformat() if r.last_meeting else None,
             }
             for r in rows
         ],

@@ -15,6 +15,7 @@ from scheduler.daemon import JOBS_TABLE
 from scheduler.health import RUNNING, verdict
 from scheduler.leadership import SCHEDULER
 from scheduler.portal import PortalSpec
+from scheduler.times import local
 from storage import BROKEN, LeaseInfo, Repository, utcnow
 
 
@@ -43,10 +44,6 @@ def next_runs(repo: Repository) -> dict[str, datetime]:
         return {}
     store = SQLAlchemyJobStore(engine=repo.engine, tablename=JOBS_TABLE)
     return {job.id: job.next_run_time for job in store.get_all_jobs() if job.next_run_time}
-
-
-def local(value: datetime | None, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def portal_status(

@@ -15,6 +15,7 @@ from crawler.cli.common import (
     portals_path,
     scrapy_settings,
     selected_portals,
+    shown_time,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the named portals (all by default) once; exit 0 finished, 3 partial, 1 failed,
     4 busy (the worst of the portals'), 2 for a user error."""
     from crawler.crawl.process import crawl
-    from crawler.crawl.run import BUSY, EXIT_CODES, FAILED, CrawlRun, since
+    from crawler.crawl.run import BUSY, EXIT_CODES, FAILED, CrawlRun
 
     portals = selected_portals(args, args.names)
     if not portals:
@@ -63,7 +64,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             ends.append(BUSY)
             holder = run.busy
             print(
-                f"{name}: busy (held by {holder.holder} since {since(holder.acquired_at)})",
+                f"{name}: busy (held by {holder.holder} since {shown_time(holder.acquired_at)})",
                 file=sys.stderr,
             )
         elif run is None or run.run_id is None:

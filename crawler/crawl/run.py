@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -134,7 +134,7 @@ class CrawlRun:
                     "portal %s: %s crawls it (since %s)%s",
                     portal.name,
                     self.busy.holder,
-                    since(self.busy.acquired_at),
+                    self.busy.acquired_at.isoformat(timespec="seconds"),
                     "; waiting for it to end" if self.settings.wait else "",
                 )
                 return
@@ -391,8 +391,3 @@ class CrawlRun:
             len(missed),
             self.not_articles,
         )
-
-
-def since(moment: datetime) -> str:
-    """A lease's time for people: UTC, to the second."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

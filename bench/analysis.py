@@ -21,8 +21,8 @@ from crawler.analysis import analyse, classify, clean, extract, signature
 from crawler.configfiles.portals import Selectors
 from crawler.demo.site import SiteArticle, SiteStyle, article_page, build_site, list_path
 from crawler.extract import families
-from crawler.extract.dates import SHANGHAI
 from crawler.items import AnnouncementItem
+from storage.zones import PORTAL_ZONE
 from tests.eval.score import load_cases
 from tests.support.cms import hanweb_list_page
 from tests.support.portal import make_articles
@@ -74,7 +74,7 @@ def _list_date(value: str | None) -> datetime | None:
     if not value:
         return None
     day = date.fromisoformat(value[:10])
-    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+    return datetime(day.year, day.month, day.day, tzinfo=PORTAL_ZONE)
 
 
 def article_items() -> list[Callable[[], AnnouncementItem]]:

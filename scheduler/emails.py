@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.alerts_file import Subscription
 from scheduler.subscriptions import matched
+from scheduler.times import zoned
 from storage import Announcement, CrawlRun, Item, NewMessage, PortalRow
 
 PREFIX = "[govwatch]"
@@ -233,13 +234,6 @@ def digest(
             f"{count} for “{subscription.name}”", html_parts, footer(subscription.name, admin)
         ),
     )
-
-
-def zoned(moment: datetime, zone: ZoneInfo) -> str:
-    """A time for people, labelled with its zone: 2026-03-02 09:30 +08:00 (Asia/Shanghai)."""
-    local = moment.astimezone(zone)
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]} ({zone.key})"
 
 
 def health(

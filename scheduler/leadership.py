@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from scheduler.settings import Settings
+from scheduler.times import zoned
 from storage import Repository, StorageError, holder_name
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Leadership:
         self.repo = repo
         self.ttl = settings.scheduler_lease_ttl
         self.heartbeat = settings.scheduler_lease_heartbeat
+        self.zone = settings.zone
         self.stopping = stopping
         self.holder = holder or holder_name("daemon")
         self.clock = clock
@@ -97,7 +99,7 @@ class Leadership:
             return f"its holder unknown: {exc}"
         if lease is None:
             return "its lease just expired"
-        return f"{lease.holder}, its lease renewed at {lease.heartbeat_at:%H:%M:%S} UTC"
+        return f"{lease.holder}, its lease renewed at {zoned(lease.heartbeat_at, self.zone)}"
 
     def start(self) -> threading.Thread:
         """Renew the lease every heartbeat in a thread of its own, until stopping."""

@@ -11,6 +11,11 @@ from scheduler.exceptions import SettingsError
 from scheduler.portal import PortalSpec
 from storage.durations import parse_duration
 
+# The zone people read times in, by default (GOVWATCH_TIMEZONE): the CLI, emails and the web
+# show every time in it, labelled (scheduler/times.py); cron schedules and digest_at use it.
+# Export and the API write the portals' zone instead (storage/zones.py: PORTAL_ZONE).
+DISPLAY_ZONE = "Asia/Shanghai"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -43,7 +48,7 @@ class Settings:
     health_failures: int = 3  # bad runs in a row before a portal counts as broken
     retention: float = 30 * 86400.0  # run history and sent alerts older than this are pruned
     prune_every: float = 86400.0  # how often the daemon prunes them (storage.retention)
-    timezone: str = "Asia/Shanghai"  # of cron schedules and digest_at times
+    timezone: str = DISPLAY_ZONE  # of every time shown, cron schedules and digest_at times
     time_scale: float = 1.0  # tests and demos: every interval schedule is multiplied by this
     mail_fake: bool = False  # log emails instead of sending them
 
@@ -82,6 +87,11 @@ class Settings:
             return parse_duration(own).total_seconds()
         except ValueError:
             return self.crawl_timeout
+
+
+def display_zone(env: Mapping[str, str]) -> ZoneInfo:
+    """GOVWATCH_TIMEZONE alone, for commands that need no other daemon setting."""
+    return Settings.from_env({"GOVWATCH_TIMEZONE": env.get("GOVWATCH_TIMEZONE", "")}).zone
 
 
 # counts where 0 means something (no crawl services: a process per crawl)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from scheduler.daemon import JOBS_TABLE
 from scheduler.health import RUNNING, verdict
 from scheduler.leadership import SCHEDULER
 from scheduler.portal import PortalSpec
+from scheduler.times import local
 from storage import BROKEN, LeaseInfo, Repository, utcnow
 
 
@@ -25,7 +26,7 @@ class PortalStatus:
     problem: str | None  # since when and why, when failing
     last_run: str
     next_run: datetime | None
-    last_meeting: datetime | None
+    last_meeting: date | None  # the meeting's own date
     announcements: int
     meetings: int
 
@@ -43,10 +44,6 @@ def next_runs(repo: Repository) -> dict[str, datetime]:
         return {}
     store = SQLAlchemyJobStore(engine=repo.engine, tablename=JOBS_TABLE)
     return {job.id: job.next_run_time for job in store.get_all_jobs() if job.next_run_time}
-
-
-def local(value: datetime | None, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def portal_status(
@@ -89,7 +86,7 @@ def portal_status(
                 problem=problem,
                 last_run=last,
                 next_run=upcoming.get(f"crawl:{portal.name}"),
-                last_meeting=summary.last_meeting_at if summary else None,
+                last_meeting=summary.last_meeting if summary else None,
                 announcements=summary.announcements if summary else 0,
                 meetings=summary.meetings if summary else 0,
             )

@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy
@@ -27,6 +26,7 @@ from crawler.crawl import recheck
 from crawler.crawl.run import CrawlRun
 from crawler.extract import families
 from crawler.extract.links import ListLink
+from crawler.extract.notarticle import is_start, not_article
 from crawler.items import AnnouncementItem
 from crawler.rendering.escalation import Rendering
 from storage import ARTICLE, LIST, Missed
@@ -54,15 +54,6 @@ def asked_url(request: Request) -> str:
     if isinstance(link, ListLink):
         return link.url
     return str((request.meta.get("redirect_urls") or [request.url])[0])
-
-
-HOME_PAGES = ("", "/", "/index.html", "/index.htm", "/index.shtml", "/index.jsp", "/index.php")
-
-
-def is_home(url: str) -> bool:
-    """Whether ``url`` is a site's home page (its root or root index)."""
-    parts = urlsplit(url)
-    return parts.path in HOME_PAGES and not parts.query
 
 
 def unparsable(response: Response) -> str | None:
@@ -102,7 +93,6 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listed: set[str] = set()  # article URLs seen on this crawl's list pages
-        self._start_urls: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -153,7 +143,7 @@ class PortalSpider(scrapy.Spider):
         links = [
             link
             for link in links
-            if self.portal.allows(link.url) and not self.not_article(link.url)
+            if self.portal.allows(link.url) and not is_start(link.url, self.portal.start_urls)
         ]
         if not links and self.rendering.escalate_shell(response):
             # a script builds this list: the same page again, now rendered in the browser
@@ -176,10 +166,14 @@ class PortalSpider(scrapy.Spider):
         self.run.list_page_seen(response, links)
         check = self.run.settings.check_articles
         since = self.run.backfill_since
-        older = [link for link in links if since and link.date and link.date.date() < since]
-        if older and not check:  # a back-fill's bound: these and the pages after are left
+        dated = [link for link in links if link.date is not None]
+        older = [link for link in dated if since and link.date and link.date.date() < since]
+        if older and not check:  # a back-fill's bound: these are left
             links = [link for link in links if link not in older]
-            following = None
+            if len(older) == len(dated):
+                # and the pages after, once all its dated links are older (a pinned old link
+                # does not stop the walk, nor do undated ones: they keep to max_list_pages)
+                following = None
         for index, link in enumerate(links):
             if (link.url not in known and not check) or index < check:
                 yield self.article_request(link)
@@ -199,12 +193,6 @@ class PortalSpider(scrapy.Spider):
             logger.warning(
                 "portal %s: stopped after %d list pages at %s", self.name, page, response.url
             )
-
-    def not_article(self, url: str) -> bool:
-        """A start URL or a site's home page: never an article, whatever links to it."""
-        if self._start_urls is None:
-            self._start_urls = {u.rstrip("/") for u in self.portal.start_urls}
-        return is_home(url) or url.rstrip("/") in self._start_urls
 
     def list_links(self, response: Response) -> tuple[list[ListLink], str | None]:
         """A list page's article links and the next list page, read by the page's CMS
@@ -231,6 +219,15 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("govwatch/not_text")
             self.run.ledger.excuse(link.url)
             logger.warning("portal %s: %s is not text, skipped", self.name, response.url)
+            return
+        why = not_article(response, self.portal.start_urls)
+        if why is not None:  # stored, it would be an "announcement" titled with the site's name
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("govwatch/not_articles")
+            self.run.ledger.excuse(link.url)
+            logger.warning(
+                "portal %s: %s is not an article (%s), not stored", self.name, response.url, why
+            )
             return
         self.run.ledger.answered(link.url)
         date = link.date.isoformat() if link.date else None

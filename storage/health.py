@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, select
 
@@ -20,7 +20,7 @@ BROKEN = "broken"
 class PortalSummary:
     announcements: int
     meetings: int
-    last_meeting_at: datetime | None
+    last_meeting: date | None  # the latest meeting_date among its meetings
 
 
 class Health(Alerts):
@@ -75,14 +75,15 @@ class Health(Alerts):
 
     @retried("summarise portals")
     def portal_summaries(self) -> dict[str, PortalSummary]:
-        """Per portal: announcements stored, meetings among them, when the last meeting came."""
+        """Per portal: announcements stored, meetings among them, the date of the last meeting
+        (its meeting_date, not when it was seen)."""
         original = Announcement.duplicate_of.is_(None)
         meeting = and_(Announcement.is_meeting.is_(True), original)
         stmt = select(
             Announcement.portal,
             func.count(Announcement.id),
             func.count(Announcement.id).filter(meeting),
-            func.max(Announcement.first_seen_at).filter(meeting),
+            func.max(Announcement.meeting_date).filter(meeting),
         ).group_by(Announcement.portal)
         with self.session() as session:
             return {

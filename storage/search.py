@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Select,
@@ -42,8 +41,8 @@ from storage.textindex import (
     phrases,
     tsquery,
 )
+from storage.zones import PORTAL_ZONE
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # the contract's zone: days begin at its midnight
 SORTS = ("seen", "published", "meeting")  # first seen (the id's order), published, meeting date
 BY = ("seen", "published", "meeting")  # which date since/until read, as `govwatch export`
 DENSE = 2000  # SQLite: text matches fetched at most; more means common words (_text_plan)
@@ -106,7 +105,7 @@ def _base_columns() -> list[Any]:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), SHANGHAI).astimezone(UTC)
+    return datetime.combine(day, time(), PORTAL_ZONE).astimezone(UTC)
 
 
 def _contains(column: Any, needle: str) -> ColumnElement[bool]:

@@ -132,7 +132,7 @@ def test_portal_check_shows_links_and_fields_and_stores_nothing(site: PortalSite
     assert result.returncode == 0, result.stderr
     assert "10 article links" in result.stdout
     assert result.stdout.count("渭滨区召开第a") >= 10
-    assert "published_at  2023-03-28 10:00:00+08:00" in result.stdout
+    assert "published_at  2023-03-28 10:00 +08:00 (Asia/Shanghai)" in result.stdout
     assert "is_meeting    True" in result.stdout
     assert "meeting_status held" in result.stdout
     assert "why           the title names a meeting [" in result.stdout

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from storage import BROKEN, OK, Repository
 from tests.support.portal import govwatch, portal_entry, write_portals
+from tests.test_alerts_outbox import record, seed
 
 
 def test_status_json_and_check_exit_non_zero_while_a_portal_fails(tmp_path: Path, sqlite_url: str):
@@ -50,3 +51,27 @@ def test_status_json_and_check_exit_non_zero_while_a_portal_fails(tmp_path: Path
     finally:
         repo.close()
     assert govwatch("status", "--check", *common).returncode == 0
+
+
+def test_status_last_meeting_is_the_meetings_date_not_when_it_was_seen(
+    tmp_path: Path, sqlite_url: str
+):
+    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", "http://x.test/")])
+    repo = Repository.open(sqlite_url)
+    try:
+        seed(
+            repo,
+            [
+                record("http://x.test/a.html", "常务会议", meeting_date=date(2023, 2, 20)),
+                record("http://x.test/b.html", "推进会", meeting_date=date(2023, 3, 2)),
+                record("http://x.test/c.html", "通告", is_meeting=False),
+            ],
+        )
+    finally:
+        repo.close()
+    common = ("--portals", str(portals), "--db", sqlite_url)
+    shown = json.loads(govwatch("status", "--json", *common).stdout)
+    assert shown["portals"][0]["last_meeting"] == "2023-03-02"
+    table = govwatch("status", *common).stdout
+    row = next(line for line in table.splitlines() if line.startswith("weibin"))
+    assert "2023-03-02" in row

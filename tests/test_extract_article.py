@@ -11,8 +11,9 @@ from parsel import Selector
 
 from crawler.demo.site import SiteArticle, SiteStyle, article_page
 from crawler.extract.article import extract_article, strip_site_name
-from crawler.extract.dates import SHANGHAI, find_published
+from crawler.extract.dates import find_published
 from crawler.extract.meeting import meeting_facts
+from storage.zones import PORTAL_ZONE
 
 PARAGRAPHS = (
     "2月20日上午，渭滨区召开政府系统“三年”活动暨重点工作安排推进会。",
@@ -39,7 +40,7 @@ def test_trs_page_with_banner_sidebar_and_print_widgets():
     )
     found = extract(article_page(SiteStyle(), article, latest))
     assert found.title == "渭滨区召开重点工作安排推进会"
-    assert found.published_at == datetime(2023, 2, 22, 11, 33, tzinfo=SHANGHAI)
+    assert found.published_at == datetime(2023, 2, 22, 11, 33, tzinfo=PORTAL_ZONE)
     assert found.source == "渭滨区人民政府"
     assert found.body.split("\n")[:2] == list(PARAGRAPHS)
     assert "打印本页" not in found.body and "其他会议" not in found.body
@@ -64,7 +65,7 @@ def test_no_publish_date_from_a_banner_or_a_sidebar():
     assert found.body.startswith("On July 18")
     assert "Today is" not in found.body and "Another meeting" not in found.body
     assert find_published("今天是2020年8月28日 星期五 发布时间：2023-02-22") == datetime(
-        2023, 2, 22, tzinfo=SHANGHAI
+        2023, 2, 22, tzinfo=PORTAL_ZONE
     )
 
 
@@ -79,7 +80,7 @@ def test_wordpress_mirror_info_lines_and_comment_form():
     <p>This site uses Akismet to reduce spam.</p></div></article></body></html>"""
     found = extract(html, list_title="The municipal government held an enlarged meeting")
     assert found.title == "The municipal government held an enlarged meeting"
-    assert found.published_at == datetime(2023, 2, 21, tzinfo=SHANGHAI)
+    assert found.published_at == datetime(2023, 2, 21, tzinfo=PORTAL_ZONE)
     assert found.source == "Fuxin News Network"
     assert found.body.startswith("On February 20")
     assert "Akismet" not in found.body and "Leave a Comment" not in found.body
@@ -107,7 +108,7 @@ def test_gb2312_era_table_page_with_br_separated_text():
     <table><tr><td><a href="/">首页</a> | 版权所有</td></tr></table></form></body></html>"""
     found = extract(html)
     assert found.title == "关于召开全县安全生产工作会议的通知"
-    assert found.published_at == datetime(2022, 12, 28, tzinfo=SHANGHAI)
+    assert found.published_at == datetime(2022, 12, 28, tzinfo=PORTAL_ZONE)
     assert found.body.split("\n")[0] == "各乡镇人民政府，县直各部门："
     assert "版权所有" not in found.body
 
@@ -145,7 +146,7 @@ def test_extractors_never_raise(html: str):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(max_size=300), st.one_of(st.none(), st.datetimes(timezones=st.just(SHANGHAI))))
+@given(st.text(max_size=300), st.one_of(st.none(), st.datetimes(timezones=st.just(PORTAL_ZONE))))
 def test_meeting_facts_never_raise_on_any_text(text: str, published: datetime | None):
     meeting_facts(text[:40], text, published)
 
@@ -186,7 +187,7 @@ def test_html_inside_a_title_meta_and_an_info_line_inside_the_headline_are_dropp
     用地整治攻坚推进会召开。</p></div></body></html>"""
     found = extract(html, list_title="详情")
     assert found.title == "全市“两违”整治攻坚推进会召开"
-    assert found.published_at == datetime(2023, 9, 15, 11, 6, tzinfo=SHANGHAI)
+    assert found.published_at == datetime(2023, 9, 15, 11, 6, tzinfo=PORTAL_ZONE)
 
 
 # -- bodies of real page shapes ------------------------------------------------------
@@ -271,7 +272,7 @@ def test_a_wordpress_post_dated_only_by_its_time_elements_takes_the_published_on
     </a></span></div></header><div class="entry-content"><p>日前，秦州区政府召开第十二次常务会议，
     研究部署近期重点工作。</p></div></article></body></html>"""
     found = extract(html, list_title="详情")
-    assert found.published_at == datetime(2023, 6, 29, 10, 15, tzinfo=SHANGHAI)
+    assert found.published_at == datetime(2023, 6, 29, 10, 15, tzinfo=PORTAL_ZONE)
     assert found.title == "秦州区政府召开第十二次常务会议"
 
 
@@ -280,4 +281,4 @@ def test_a_day_alone_in_a_meta_takes_its_time_from_the_info_line():
     <meta name="publishdate" content="2023-04-12"></head><body><p class="pbt">清水县召开一季度经济运行分析会</p>
     <p class="pwz">发稿时间：2023-04-12 07:30　来源：天水日报　作者：记者 杨雪</p>
     <div class="TRS_Editor"><p>本报讯（记者 杨雪）11日，清水县召开一季度经济运行分析会。</p></div></body></html>"""
-    assert extract(html).published_at == datetime(2023, 4, 12, 7, 30, tzinfo=SHANGHAI)
+    assert extract(html).published_at == datetime(2023, 4, 12, 7, 30, tzinfo=PORTAL_ZONE)

@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 import pytest
 
-from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import (
     MeetingFacts,
     en_names,
@@ -19,11 +18,12 @@ from crawler.extract.meeting import (
 from crawler.extract.meeting import dates as meeting_dates
 from crawler.items import AnnouncementItem
 from storage import MEETING_FIELDS, STORED_FIELDS
+from storage.zones import PORTAL_ZONE
 
 
 def at(day: str) -> datetime:
     y, m, d = map(int, day.split("-"))
-    return datetime(y, m, d, 10, 0, tzinfo=SHANGHAI)
+    return datetime(y, m, d, 10, 0, tzinfo=PORTAL_ZONE)
 
 
 @pytest.mark.parametrize(

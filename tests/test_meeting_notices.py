@@ -7,14 +7,14 @@ from datetime import date, datetime
 
 import pytest
 
-from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import meeting_facts, zh_name
 from crawler.extract.meeting.dates import meeting_when
+from storage.zones import PORTAL_ZONE
 
 
 def at(day: str, hour: int = 10) -> datetime:
     y, m, d = map(int, day.split("-"))
-    return datetime(y, m, d, hour, 0, tzinfo=SHANGHAI)
+    return datetime(y, m, d, hour, 0, tzinfo=PORTAL_ZONE)
 
 
 NOTICE = (

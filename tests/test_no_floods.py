@@ -3,19 +3,28 @@ a genuinely new announcement still mails once."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from crawler.demo.server import PortalSite
-from crawler.demo.site import SiteStyle
+from crawler.demo.site import SiteArticle, SiteStyle
 from storage import PENDING, Repository
 from tests.support.alerts import (
     meeting,
     root_logging,  # noqa: F401  (a fixture)
 )
-from tests.support.portal import crawl, govwatch, portal_entry, serve, stored, write_portals
+from tests.support.portal import (
+    crawl,
+    govwatch,
+    make_articles,
+    portal_entry,
+    serve,
+    stored,
+    write_portals,
+)
 from tests.test_alerts_outbox import Clock, delivery, record, seed
 from tests.test_alerts_outbox import smtp as smtp
 
@@ -116,3 +125,31 @@ def test_a_backfill_stores_without_alerting_within_its_bounds(tmp_path: Path, sq
         assert result.returncode == 0, result.stderr[-3000:]
         assert len(stored(sqlite_url)) == 8
         assert events(sqlite_url) == set()  # a back-fill stores without alerting
+
+
+def test_only_a_page_of_older_dated_links_ends_a_backfill(tmp_path: Path, sqlite_url):
+    style = SiteStyle(per_page=20)
+    pinned = SiteArticle("pinned", "关于网站改版的公告", "2020-01-01 09:00", ("网站改版。",))
+    articles = [pinned, *make_articles(49)]  # newest first after the pinned one: 03-28 back
+    with PortalSite() as site:
+        serve(site, style, articles)
+        start = site.url(style.root + "index.html")
+        entry = portal_entry("pinned", start, backfill_since="2023-03-05")
+        crawl(write_portals(tmp_path / "portals.yaml", [entry]), sqlite_url)
+        # page 1 (pinned old link, 19 new) and page 2 (03-09..03-05 new, then older) are
+        # walked; page 3, all older, ends it
+        assert len(stored(sqlite_url)) == 19 + 5
+        assert site.url(style.root + "pinned.html") not in stored(sqlite_url)
+
+
+def test_an_undated_list_keeps_to_max_list_pages(tmp_path: Path, sqlite_url):
+    style = SiteStyle(per_page=20, pager="next")
+    with PortalSite() as site:
+        serve(site, style, make_articles(50))
+        for path in ("index.html", "list_2.html", "list_3.html"):  # the list shows no dates
+            page = site.pages[style.root + path].body.decode()
+            site.put(style.root + path, re.sub(r'<span class="date">[^<]*</span>', "", page))
+        start = site.url(style.root + "index.html")
+        entry = portal_entry("undated", start, backfill_since="2030-01-01", max_list_pages=2)
+        crawl(write_portals(tmp_path / "portals.yaml", [entry]), sqlite_url)
+        assert len(stored(sqlite_url)) == 40

@@ -95,6 +95,7 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
     """List alert emails not sent yet, those held or given up, with their last error."""
     from crawler.tables import format_table
     from scheduler.status import outbox_status
+    from scheduler.times import legend
     from storage import FAILED, HELD, Repository
 
     settings = scheduler_settings()
@@ -120,6 +121,7 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
     headers = ("id", "status", "to", "attempts", "queued", "next try", "last error", "subject")
     if rows:
         print(format_table(headers, rows, limit=60))
+        print(legend(settings.zone))
     else:
         print("no alert email is waiting")
     for m in messages:

@@ -116,8 +116,19 @@ def scheduler_settings() -> Settings:
 
 
 def local_time(value: datetime | None, settings: Settings) -> str:
-    """A stored time as a person reads it: the daemon's zone, to the minute."""
-    return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M") if value else ""
+    """A stored time as a person reads it: the display zone, to the minute (a table's legend
+    names the zone: scheduler.times.legend)."""
+    from scheduler.times import local
+
+    return local(value, settings.zone)
+
+
+def shown_time(value: datetime) -> str:
+    """A time on its own line, in the display zone (GOVWATCH_TIMEZONE) and labelled."""
+    from scheduler.settings import display_zone
+    from scheduler.times import zoned
+
+    return zoned(value, display_zone(os.environ))
 
 
 # -- the parser ------------------------------------------------------------------------

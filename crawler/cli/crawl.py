@@ -15,19 +15,27 @@ from crawler.cli.common import (
     portals_path,
     scrapy_settings,
     selected_portals,
+    shown_time,
 )
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings as ScrapySettings
 
     from crawler.configfiles.portals import Portal
+    from crawler.crawl.run import CrawlRun
+
+
+def outcome(run: CrawlRun) -> str:
+    """A run's end in a few words: "finished, 3 new" (and pages refused as not articles)."""
+    refused = f", {run.not_articles} not articles (not stored)" if run.not_articles else ""
+    return f"{run.status}, {run.new_records} new{refused}"
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the named portals (all by default) once; exit 0 finished, 3 partial, 1 failed,
     4 busy (the worst of the portals'), 2 for a user error."""
     from crawler.crawl.process import crawl
-    from crawler.crawl.run import BUSY, EXIT_CODES, FAILED, CrawlRun, since
+    from crawler.crawl.run import BUSY, EXIT_CODES, FAILED, CrawlRun
 
     portals = selected_portals(args, args.names)
     if not portals:
@@ -56,7 +64,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             ends.append(BUSY)
             holder = run.busy
             print(
-                f"{name}: busy (held by {holder.holder} since {since(holder.acquired_at)})",
+                f"{name}: busy (held by {holder.holder} since {shown_time(holder.acquired_at)})",
                 file=sys.stderr,
             )
         elif run is None or run.run_id is None:
@@ -67,10 +75,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print(f"{name}: run #{run.run_id} not recorded (see the error above)", file=sys.stderr)
         elif run.problem:  # no list page read, or empty where there were links before
             ends.append(FAILED)
-            print(f"{name}: {run.status}, {run.new_records} new: {run.problem}", file=sys.stderr)
+            print(f"{name}: {outcome(run)}: {run.problem}", file=sys.stderr)
         else:
             ends.append(run.status)
-            print(f"{name}: {run.status}, {run.new_records} new", file=sys.stderr)
+            print(f"{name}: {outcome(run)}", file=sys.stderr)
     begun = {crawler.spidercls.name for crawler in crawlers}
     for portal in portals:
         if portal.name not in begun:  # the crawl was stopped before it came to this one

@@ -71,6 +71,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show each portal's health, last and next run, last new meeting, and the outbox."""
     from crawler.tables import format_table
     from scheduler.status import outbox_status, portal_status, scheduler_status
+    from scheduler.times import legend
     from storage import Repository
 
     settings = scheduler_settings()
@@ -94,7 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             r.health,
             r.last_run,
             local_time(r.next_run, settings),
-            local_time(r.last_meeting, settings),
+            r.last_meeting.isoformat() if r.last_meeting else "",
             r.announcements,
             r.meetings,
         )
@@ -112,6 +113,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"{counts.get('sent', 0)} sent; {outbox.unmatched} new announcements not matched yet; "
         f"{sum(outbox.waiting.values())} waiting for a digest"
     )
+    print(legend(settings.zone))
     if code:
         print(f"\nfailing: {', '.join(failing)}", file=sys.stderr)
     return code
@@ -131,7 +133,7 @@ def status_json(
             {
                 **asdict(r),
                 "next_run": iso(r.next_run),
-                "last_meeting": iso(r.last_meeting),
+                "last_meeting": r.last_meeting.isoformat() if r.last_meeting else None,
             }
             for r in rows
         ],

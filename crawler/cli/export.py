@@ -13,21 +13,18 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 from crawler.cli.common import Commands, db_url, known_portal
+from storage.zones import PORTAL_ZONE
 
 # storage.BY, written out: the parser is built without loading SQLAlchemy
 BY = ("seen", "published", "meeting")
 
-# exported datetimes are in the contract's zone
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 def json_value(value: Any) -> Any:
-    """A record's value as JSON shows it: datetimes in Asia/Shanghai, dates ISO."""
+    """A record's value as JSON shows it: datetimes in the portals' zone (+08:00), dates ISO."""
     if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).isoformat()
+        return value.astimezone(PORTAL_ZONE).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return value

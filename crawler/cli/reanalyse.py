@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from crawler.cli.common import Commands, db_url, portals_path
@@ -64,12 +64,10 @@ def cmd_reanalyse(args: argparse.Namespace) -> int:
     """Re-run the current extraction over stored snapshots and update the records' fields."""
     from crawler.analysis import EXTRACTOR_VERSION
     from storage import Repository, changes
+    from storage.zones import PORTAL_ZONE
 
-    since = (
-        datetime(args.since.year, args.since.month, args.since.day, tzinfo=UTC)
-        if args.since
-        else None
-    )
+    # the day the user names begins at the portals' midnight, as export --since's does
+    since = datetime.combine(args.since, time(), PORTAL_ZONE) if args.since else None
     selectors = _selectors(args)
     repo = Repository.open(db_url(args))
     try:

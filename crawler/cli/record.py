@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from crawler.cli.common import Commands, db_url
+from crawler.cli.common import Commands, db_url, shown_time
 from crawler.exceptions import GovwatchError
 
 
@@ -33,8 +33,7 @@ def cmd_record_history(args: argparse.Namespace) -> int:
         print(f"{args.url}: no revisions")
         return 0
     for revision in revisions:
-        when = revision.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        print(f"revision {revision.number}: {revision.kind} at {when}")
+        print(f"revision {revision.number}: {revision.kind} at {shown_time(revision.created_at)}")
         for name, (before, after) in revision.changes.items():
             if name == "body":
                 continue  # the diff below shows it line by line

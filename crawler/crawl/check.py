@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TextIO
 
 from scrapy import Request, signals
@@ -18,6 +20,8 @@ from crawler.extract import families
 from crawler.items import AnnouncementItem
 from crawler.rendering import escalation as rendering
 from crawler.tables import clip, format_table
+from scheduler.settings import display_zone
+from scheduler.times import zoned
 
 NEXT_PAGE = "govwatch/check/next_page"  # a stat: the URL of page two, when page one links it
 SHOWN_FIELDS = (
@@ -63,6 +67,7 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
     def collect(crawler: Crawler) -> None:
         crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
 
+    zone = display_zone(os.environ)  # a bad GOVWATCH_TIMEZONE stops before the crawl
     (crawler,) = crawl([portal], settings, on_crawler=collect)
     run = CrawlRun.of(crawler)
     assert crawler.stats is not None
@@ -79,7 +84,9 @@ def check_portal(portal: Portal, settings: Settings, articles: int, out: TextIO)
     for item in items:
         print(f"\n{item.url}", file=out)
         for name in SHOWN_FIELDS:
-            print(f"  {name:13} {getattr(item, name)}", file=out)
+            value = getattr(item, name)
+            shown = zoned(value, zone) if isinstance(value, datetime) else value
+            print(f"  {name:13} {shown}", file=out)
         print(f"  {'why':13} {explain(item.why)}", file=out)
         print(f"  {'body':13} {clip(item.body.replace(chr(10), ' / '), 300)}", file=out)
     return 0 if items else 1

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
 
+from crawler.extract.notarticle import not_article
 from storage import KEPT_HEADERS, Due, Fetched, check_policy, parse_duration, utcnow
 
 if TYPE_CHECKING:
@@ -69,17 +69,14 @@ def fetched(response: Response, **meta: object) -> Fetched:
 
 
 def gone_reason(run: CrawlRun, response: Response) -> str | None:
-    """Why a re-checked article counts as gone: 404/410, or a redirect to the site's home
-    or a list page (a start URL); None when the answer is an article."""
+    """Why a re-checked article counts as gone: 404/410, or a redirect to a page that is no
+    article (the home page, a start URL, any list page); None when the answer is an article."""
     if response.status in GONE:
         return f"HTTP {response.status}"
     if not response.meta.get("redirect_urls"):
         return None
-    parts = urlsplit(response.url)
-    starts = {u.rstrip("/") for u in run.portal.start_urls}
-    if parts.path in ("", "/") or response.url.rstrip("/") in starts:
-        return f"redirected to {response.url}"
-    return None
+    why = not_article(response, run.portal.start_urls)
+    return f"redirected to {response.url} ({why})" if why else None
 
 
 def answered(run: CrawlRun, response: Response) -> bool:

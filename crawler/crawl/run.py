@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -70,6 +70,7 @@ class CrawlRun:
         self.run_id: int | None = None
         self.status: str | None = None  # once the end of the run is recorded
         self.new_records = 0
+        self.not_articles = 0  # pages linked as articles that were home, start or list pages
         self.problem: str | None = None  # what portal health finds wrong with this run
         self.ledger = Ledger()
         self.earlier_missed: list[Missed] = []  # what earlier runs missed
@@ -133,7 +134,7 @@ class CrawlRun:
                     "portal %s: %s crawls it (since %s)%s",
                     portal.name,
                     self.busy.holder,
-                    since(self.busy.acquired_at),
+                    self.busy.acquired_at.isoformat(timespec="seconds"),
                     "; waiting for it to end" if self.settings.wait else "",
                 )
                 return
@@ -357,6 +358,7 @@ class CrawlRun:
         elif message is None and not list_read:
             message = no_list_reason(list(self.ledger.failures.values()))
         self.new_records = int(stats.get_value("govwatch/stored", 0))
+        self.not_articles = int(stats.get_value("govwatch/not_articles", 0))
         self.repo.finish_run(
             self.run_id,
             status=status,
@@ -379,7 +381,7 @@ class CrawlRun:
         if self.problem:
             logger.error("portal %s: run #%s: %s", self.portal.name, self.run_id, self.problem)
         logger.info(
-            "portal %s: run #%s %s: %s new, %s requests, %s errors, %s missed",
+            "portal %s: run #%s %s: %s new, %s requests, %s errors, %s missed, %s not articles",
             self.portal.name,
             self.run_id,
             status,
@@ -387,9 +389,5 @@ class CrawlRun:
             stats.get_value("downloader/request_count", 0),
             stats.get_value("govwatch/errors", 0),
             len(missed),
+            self.not_articles,
         )
-
-
-def since(moment: datetime) -> str:
-    """A lease's time for people: UTC, to the second."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

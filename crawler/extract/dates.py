@@ -5,23 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from crawler.extract.patterns import DATE_BANNER, EN_DATE, FULL_DATE, MONTHS, PUBLISHED_LABELS
+from storage.zones import PORTAL_ZONE
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _HAS_LETTERS = re.compile(r"[A-Za-z]{3}")
 # Portal clocks and time zones drift; anything later than this is a typo or a banner.
 MAX_FUTURE = timedelta(days=1)
 
 
 def now_shanghai() -> datetime:
-    return datetime.now(SHANGHAI)
+    return datetime.now(PORTAL_ZONE)
 
 
 def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime | None:
     try:
-        value = datetime(y, m, d, hh, mm, ss, tzinfo=SHANGHAI)
+        value = datetime(y, m, d, hh, mm, ss, tzinfo=PORTAL_ZONE)
     except ValueError:
         return None
     if value > now_shanghai() + MAX_FUTURE:
@@ -62,7 +61,9 @@ def parse_datetime(text: str | None) -> datetime | None:
         return None
     if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})\s*", text):
         try:
-            value = datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(SHANGHAI)
+            value = datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(
+                PORTAL_ZONE
+            )
         except ValueError:
             value = None
         if value is not None and value <= now_shanghai() + MAX_FUTURE:
@@ -112,4 +113,4 @@ def find_published(text: str) -> datetime | None:
 
 
 def to_date(value: datetime | None) -> date | None:
-    return value.astimezone(SHANGHAI).date() if value is not None else None
+    return value.astimezone(PORTAL_ZONE).date() if value is not None else None

@@ -8,8 +8,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.extract.dates import SHANGHAI, parse_datetime
+from crawler.extract.dates import parse_datetime
 from crawler.extract.links import ListLink, canonical
+from storage.zones import PORTAL_ZONE
 
 FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:RDF")
 
@@ -25,7 +26,7 @@ def _feed_date(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return parsedate_to_datetime(text.strip()).astimezone(SHANGHAI)
+        return parsedate_to_datetime(text.strip()).astimezone(PORTAL_ZONE)
     except (TypeError, ValueError, IndexError):
         return parse_datetime(text)
 

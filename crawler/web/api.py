@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from crawler.cli.export import write_records
+from crawler.cli.export import json_value, write_records
 from crawler.web import records
 from crawler.web.context import Web
 from crawler.web.query import ViewQuery, read_limit, view_query
@@ -114,8 +114,7 @@ def portals(request: Request) -> Any:
 
     web = _web(request)
     specs = web.portals()
-    zone = records.ZoneInfo(web.config.zone)
-    rows = portal_status(web.repo, specs, zone)
+    rows = portal_status(web.repo, specs, web.config.tz)
     by_name = {p.name: p for p in specs}
     outbox = outbox_status(web.repo)
     return {
@@ -127,7 +126,7 @@ def portals(request: Request) -> Any:
                 "health": r.health,
                 "problem": r.problem,
                 "last_run": r.last_run,
-                "next_run": r.next_run.isoformat() if r.next_run else None,
+                "next_run": json_value(r.next_run),
                 "last_meeting": r.last_meeting.isoformat() if r.last_meeting else None,
                 "announcements": r.announcements,
                 "meetings": r.meetings,

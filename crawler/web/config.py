@@ -7,8 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from crawler.exceptions import GovwatchError
+from scheduler.settings import DISPLAY_ZONE
 
 TOKEN_ENV = "GOVWATCH_UI_TOKEN"
 
@@ -20,7 +22,11 @@ class ServeConfig:
     alerts: Path
     alerts_named: bool = False  # --alerts or GOVWATCH_ALERTS given: a missing file is an error
     token: str | None = None  # GOVWATCH_UI_TOKEN: every page asks for it
-    zone: str = "Asia/Shanghai"  # of the status times (the daemon's GOVWATCH_TIMEZONE)
+    zone: str = DISPLAY_ZONE  # every time a page shows is in it (GOVWATCH_TIMEZONE)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
 
 
 def is_loopback(host: str) -> bool:

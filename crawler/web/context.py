@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from crawler.web import records
 from crawler.web.config import ServeConfig
 from storage import Repository
+from storage.zones import PORTAL_ZONE
 
 HERE = Path(__file__).parent
 CHOICES_TTL = 60.0  # seconds the search form's list of portals is kept
@@ -47,11 +48,15 @@ class Web:
         )
         env.filters.update(
             href=records.safe_href,
-            local_time=records.local_time,
+            local_time=lambda value: records.local_time(value, config.tz),
             day=records.day_label,
-            display=lambda value, name="": records.display(name, value),
+            display=lambda value, name="": records.display(name, value, config.tz),
         )
-        env.globals.update(meeting_title=records.meeting_title, token_set=bool(config.token))
+        env.globals.update(
+            meeting_title=records.meeting_title,
+            token_set=bool(config.token),
+            zone_name=config.zone,
+        )
         self.templates = Jinja2Templates(env=env)
         self._choices: tuple[float, list[tuple[str, str]]] | None = None
 
@@ -85,4 +90,4 @@ class Web:
 
 
 def today() -> date:
-    return datetime.now(records.SHANGHAI).date()
+    return datetime.now(PORTAL_ZONE).date()

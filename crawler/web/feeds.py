@@ -16,6 +16,7 @@ from crawler.web import records
 from crawler.web.context import Web, today
 from crawler.web.query import ViewQuery, view_query
 from storage import BadQuery, utcnow
+from storage.zones import PORTAL_ZONE
 
 router = APIRouter()
 FEED_ENTRIES = 50
@@ -123,7 +124,7 @@ def calendar(request: Request, rows: list[dict[str, Any]]) -> bytes:
         clock = row.get("meeting_time")  # HH:MM when extraction records it
         if clock:
             hour, minute = (int(part) for part in str(clock).split(":")[:2])
-            event.add("dtstart", datetime.combine(day, time(hour, minute), records.SHANGHAI))
+            event.add("dtstart", datetime.combine(day, time(hour, minute), PORTAL_ZONE))
         else:
             event.add("dtstart", day)
         if row.get("location"):

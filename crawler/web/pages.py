@@ -82,7 +82,7 @@ def record(request: Request, record_id: int) -> HTMLResponse:
         "record.html",
         page=found,
         record=found.record,
-        fields=records.field_rows(found.record),
+        fields=records.field_rows(found.record, web.config.tz),
         revisions=web.repo.revisions_of(record_id),
     )
 
@@ -93,7 +93,7 @@ def portals(request: Request) -> HTMLResponse:
 
     web = _web(request)
     specs = web.portals()
-    zone = records.ZoneInfo(web.config.zone)
+    zone = web.config.tz
     return web.page(
         request,
         "portals.html",
@@ -101,7 +101,7 @@ def portals(request: Request) -> HTMLResponse:
         rows=portal_status(web.repo, specs, zone),
         outbox=outbox_status(web.repo),
         zone=zone,
-        local=lambda value: value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "",
+        local=lambda value: records.local_time(value, zone),
     )
 
 

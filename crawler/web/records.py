@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawler.cli.export import json_value
+from scheduler.times import local
 from storage import EXPORT_FIELDS, FIELDS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = "一二三四五六日"
 KINDS = {field.name: field.kind for field in FIELDS}
 # shown above or below the table on a record's page, not in it
@@ -30,8 +30,9 @@ def safe_href(url: Any) -> str | None:
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
-def local_time(value: datetime | None) -> str:
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
+def local_time(value: datetime | None, zone: ZoneInfo) -> str:
+    """A time on a page: in the display zone, which the page's footer names."""
+    return local(value, zone)
 
 
 def day_label(value: date | None) -> str:
@@ -40,13 +41,13 @@ def day_label(value: date | None) -> str:
     return f"{value.isoformat()} 周{WEEKDAYS[value.weekday()]}"
 
 
-def display(name: str, value: Any) -> str:
+def display(name: str, value: Any, zone: ZoneInfo) -> str:
     """A field's value as text for a page (the template escapes it)."""
     if value is None or value == [] or value == "":
         return ""
     kind = KINDS.get(name)
     if isinstance(value, datetime):
-        return local_time(value)
+        return local_time(value, zone)
     if isinstance(value, date):
         return day_label(value)
     if isinstance(value, bool) or kind == "bool":
@@ -56,12 +57,14 @@ def display(name: str, value: Any) -> str:
     return str(value)
 
 
-def field_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
+def field_rows(record: dict[str, Any], zone: ZoneInfo) -> list[tuple[str, str]]:
     """(name, text) of every exported field the record has, in the contract's order, then
     stored fields not exported but present (location, meeting_form, attachments)."""
-    rows = [(name, display(name, record.get(name))) for name in EXPORT_FIELDS if name in record]
+    rows = [
+        (name, display(name, record.get(name), zone)) for name in EXPORT_FIELDS if name in record
+    ]
     rows += [
-        (f.name, display(f.name, record[f.name]))
+        (f.name, display(f.name, record[f.name], zone))
         for f in FIELDS
         if not f.exported
         and f.name in record

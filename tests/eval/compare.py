@@ -18,9 +18,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import is_chinese, meeting_date, zh_name
 from crawler.extract.meeting.patterns import PRESIDE_ZH
+from storage.zones import PORTAL_ZONE
 from tests.eval.measure import char_f1, norm, same_time
 from tests.eval.realset import evaluate_pages, load_pages, response_of
 from tests.eval.score import CASES, Result, evaluate
@@ -80,7 +80,9 @@ def _htmldate(html: str) -> datetime | None:
     if not found:
         return None
     value = datetime.fromisoformat(found)
-    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value.astimezone(SHANGHAI)
+    return (
+        value.replace(tzinfo=PORTAL_ZONE) if value.tzinfo is None else value.astimezone(PORTAL_ZONE)
+    )
 
 
 def _published_rows(title: str, pages: list[DatedPage]) -> list[str]:

@@ -20,9 +20,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.extract.dates import SHANGHAI
 from crawler.extract.meeting import MeetingFacts, meeting_facts
 from storage import FIELDS
+from storage.zones import PORTAL_ZONE
 from tests.eval.measure import norm, set_f1
 from tests.eval.score import Case, run_case
 
@@ -54,7 +54,7 @@ def _published(value: str | None) -> datetime | None:
     if not value:
         return None
     found = datetime.fromisoformat(value)
-    return found if found.tzinfo else found.replace(tzinfo=SHANGHAI)
+    return found if found.tzinfo else found.replace(tzinfo=PORTAL_ZONE)
 
 
 def labelled_articles(directory: Path) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from crawler.extract.dates import SHANGHAI
+from storage.zones import PORTAL_ZONE
 
 # What a list link says when it says nothing ("[详情]", "第3条"): titles are scored with it too
 NEUTRAL_LINK_TEXT = "详情"
@@ -68,7 +68,7 @@ def list_date(value: str | None) -> datetime | None:
     if not value:
         return None
     day = date.fromisoformat(value[:10])
-    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+    return datetime(day.year, day.month, day.day, tzinfo=PORTAL_ZONE)
 
 
 def flag_f1(name: str, flags: Iterable[tuple[str, bool, bool]]) -> Score:
@@ -113,9 +113,9 @@ def same_time(predicted: datetime | None, label: str | None) -> bool:
         return label is None and predicted is None
     expected = datetime.fromisoformat(label)
     if expected.tzinfo is None:
-        expected = expected.replace(tzinfo=SHANGHAI)
-    expected = expected.astimezone(SHANGHAI)
-    got = predicted.astimezone(SHANGHAI)
+        expected = expected.replace(tzinfo=PORTAL_ZONE)
+    expected = expected.astimezone(PORTAL_ZONE)
+    got = predicted.astimezone(PORTAL_ZONE)
     if (expected.hour, expected.minute, expected.second) == (0, 0, 0):
         return got.date() == expected.date()
     return got == expected

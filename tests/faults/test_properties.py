@@ -11,7 +11,6 @@ from parsel import Selector
 from crawler.dedupe import fingerprint, simhash
 from crawler.extract.article import extract_article
 from crawler.extract.dates import (
-    SHANGHAI,
     find_published,
     now_shanghai,
     parse_datetime,
@@ -20,6 +19,7 @@ from crawler.extract.dates import (
 from crawler.extract.links import find_links
 from crawler.extract.meeting import meeting_facts
 from crawler.extract.pagination import next_page
+from storage.zones import PORTAL_ZONE
 
 # Text made of the pieces dates and announcements are made of, in both languages.
 PIECES = st.sampled_from(
@@ -108,7 +108,7 @@ def test_date_parsing_never_raises_and_never_invents_the_future(text):
 )
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_meeting_facts_never_raise(text, published):
-    published = published.replace(tzinfo=SHANGHAI) if published else None
+    published = published.replace(tzinfo=PORTAL_ZONE) if published else None
     facts = meeting_facts(text[:30] or None, text, published)
     if facts.meeting_date is not None:
         assert isinstance(facts.meeting_date, date)

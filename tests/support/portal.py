@@ -59,6 +59,17 @@ def serve(site: PortalSite, style: SiteStyle, articles: Sequence[SiteArticle]) -
         site.put(path, body, f"text/html; charset={charset}")
 
 
+def section_list(site: PortalSite, path: str, root: str = "/xwzx/tzgg/") -> str:
+    """Serve, at ``path`` (an article's URL, say), page one of another section's list: a
+    page linked like an article that is a list. Returns the section's own list URL."""
+    style = SiteStyle(root=root, per_page=20, pager="next")
+    pages = build_site(style, make_articles(25, prefix="s"))
+    page = pages[f"{root}index.html"]
+    site.put(path, page.encode(), "text/html; charset=utf-8")
+    site.put(f"{root}index.html", page.encode(), "text/html; charset=utf-8")
+    return site.url(f"{root}index.html")
+
+
 def article_urls(site: PortalSite, style: SiteStyle, articles: Sequence[SiteArticle]) -> set[str]:
     return {site.url(f"{style.root}{a.slug}.html") for a in articles}
 

@@ -29,6 +29,7 @@ def running_app(
     token: str | None = None,
     alerts: str | None = None,
     portals: str | None = None,
+    zone: str | None = None,
 ) -> Iterator[str]:
     """Serve ``db_url`` with uvicorn in a thread; yields the base URL (no trailing slash)."""
     alerts_file = tmp / "alerts.yaml"
@@ -43,6 +44,7 @@ def running_app(
         alerts=alerts_file,
         alerts_named=alerts is not None,
         token=token,
+        **({"zone": zone} if zone else {}),
     )
     app = create_app(config)
     port = free_port()

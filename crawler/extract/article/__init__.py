@@ -33,10 +33,11 @@ from crawler.extract.article.title import (
     title_hints,
 )
 from crawler.extract.article.walk import read_lines, walk
-from crawler.extract.dates import SHANGHAI, find_published, parse_datetime, to_date
+from crawler.extract.dates import find_published, parse_datetime, to_date
 from crawler.extract.document import mend
 from crawler.extract.patterns import DATE_META, SOURCE_META, TITLE_META
 from crawler.extract.select import select_text
+from storage.zones import PORTAL_ZONE
 
 __all__ = ["Article", "extract_article", "page_title", "strip_site_name"]
 
@@ -73,7 +74,7 @@ def published(readers: Iterable[Callable[[], datetime | None]]) -> datetime | No
 
 
 def _day_only(value: datetime) -> bool:
-    return value.astimezone(SHANGHAI).time() == time(0, 0)
+    return value.astimezone(PORTAL_ZONE).time() == time(0, 0)
 
 
 def extract_article(

@@ -26,7 +26,9 @@ from scheduler.broker import DEFAULT_QUEUE, BatchWorker, BrokerRunner, make_app,
 from scheduler.runner import Outcome
 from scheduler.settings import Settings
 from storage import Repository
-from tests.faults.support import wait_until
+from tests.support import daemon as support
+from tests.support.alerts import meeting, notice, write_alerts
+from tests.support.daemon import INTERVAL, Daemon, publish, runs, wait_until
 from tests.support.portal import (
     ROOT,
     govwatch,
@@ -37,6 +39,9 @@ from tests.support.portal import (
 )
 from tests.support.postgres import create_database
 from tests.support.redis import RedisServer
+from tests.support.smtp import SmtpServer
+
+daemons, smtp = support.daemons, support.smtp  # fixtures
 
 STYLE = SiteStyle(per_page=20)
 LIST = "/xwzx/zwdt/index.html"
@@ -423,3 +428,60 @@ def test_status_shows_the_workers_and_the_queues(cluster: Cluster, tmp_path: Pat
         assert f"pid {worker.pid}" in result.stdout
     assert "queue govwatch: 0 batches waiting" in result.stdout
     assert "queue cn-east: 0 batches waiting" in result.stdout
+
+
+def test_the_active_scheduler_killed_another_takes_over_and_each_alert_goes_once(
+    cluster: Cluster, tmp_path: Path, smtp: SmtpServer, daemons: list[Daemon]
+):
+    cluster.ensure()
+    site = PortalSite().start()
+    try:
+        old = [meeting("t1", 1), notice("tn1", 1)]
+        publish(site, old)
+        portals = write_portals(
+            tmp_path / "portals.yaml",
+            [portal_entry("takeover", site.url(LIST), title="渭滨区人民政府", schedule="1m")],
+        )
+        alerts = write_alerts(
+            tmp_path / "alerts.yaml", smtp.smtp_config(), [{"name": "desk", "to": "a@example.org"}]
+        )
+        env = {
+            "GOVWATCH_BROKER": cluster.redis.url,
+            "GOVWATCH_SCHEDULER_LEASE_TTL": "4s",
+            "GOVWATCH_SCHEDULER_LEASE_HEARTBEAT": "1s",
+            **WORKER_ENV,
+        }
+        first = Daemon(tmp_path, portals, alerts, cluster.db, **env).start()
+        daemons.append(first)
+        wait_until(lambda: runs(cluster.repo, "takeover", "finished"), 60, "the baseline", first)
+        second = Daemon(tmp_path, portals, alerts, cluster.db, **env).start()
+        daemons.append(second)
+        wait_until(lambda: "waiting to take over" in second.log(), 60, "the second waiting")
+
+        # the first email is taken by the server, whose answer never reaches the first daemon
+        smtp.mailbox.hold.set()
+        new = [meeting(f"tnew{i}", 20 + i, day=21) for i in range(3)]
+        publish(site, [*new, *old])
+        wait_until(smtp.mailbox.holding.is_set, INTERVAL + 60, "the first email", first)
+        first.signal(signal.SIGKILL)
+        first.wait()
+        smtp.mailbox.hold.clear()
+        smtp.mailbox.release.set()
+        wait_until(
+            lambda: "now the active one" in second.log(), 30, "the second taking over", second
+        )
+        wait_until(
+            lambda: cluster.repo.count_messages().get("sent") == 3, 60, "three emails", second
+        )
+        ids = [r.message_id for r in smtp.mailbox.all()]
+        assert len(set(ids)) == 3 and len(ids) <= 4  # at most one repeat...
+        assert ids.count(ids[0]) == len(ids) - 2  # ...and only of the one in flight
+        urls = urls_of(cluster.repo, "takeover")
+        assert len(urls) == len(set(urls)) == 5
+        for run in cluster.repo.runs("takeover", limit=100):
+            assert run.finished_at is not None and run.status != "failed", run
+        # the crawls were the workers': the daemons started no crawl service of their own
+        assert "crawl service" not in first.log() + second.log()
+    finally:
+        smtp.mailbox.release.set()
+        site.stop()

@@ -22,8 +22,9 @@ import json
 import logging
 import queue
 import threading
+import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 from celery import Celery
 
 from scheduler.portal import PortalSpec
-from scheduler.runner import ENDS, Outcome
+from scheduler.runner import ENDS, Outcome, record_failure
 from scheduler.services import Pending, gather
 from scheduler.settings import Settings
 from storage import Repository, StorageError, holder_name, utcnow
@@ -104,31 +105,62 @@ def strictest(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- the scheduler's side ----------------------------------------------------------------
 
 
+def batch_message(
+    host: str, queue_name: str, portals: list[tuple[dict[str, Any], float]]
+) -> dict[str, Any]:
+    """A batch as a task carries it: the host's portal entries (at the host's strictest
+    limits), each with its deadline in seconds."""
+    entries = strictest([entry for entry, _ in portals])
+    return {
+        "id": uuid.uuid4().hex,
+        "host": host,
+        "queue": queue_name,
+        "enqueued": utcnow().isoformat(),
+        "portals": [
+            {"entry": e, "timeout": timeout}
+            for e, (_, timeout) in zip(entries, portals, strict=True)
+        ],
+    }
+
+
+@dataclass
+class Sent:
+    """A batch on the broker: its waiting crawl jobs, when it was queued, until when its
+    result is waited for."""
+
+    group: list[Pending]
+    since: datetime
+    deadline: float  # time.monotonic()
+
+
 class BrokerRunner:
     """The daemon's runner with a broker: crawl jobs wait here for their portal's result
-    while the batches run on workers. Runs are recorded by the workers, not here."""
+    while the batches run on workers. The workers record the runs; here only a batch that
+    failed as a whole (its task raised) is recorded as a failed run of each portal."""
 
     def __init__(
         self,
+        repo: Repository,
         settings: Settings,
         app: Celery,
         entry: Callable[[PortalSpec], dict[str, Any]],
         poll: float = 0.5,
     ) -> None:
+        self.repo = repo
         self.settings = settings
         self.app = app
         self.entry = entry
         self.poll = poll
         self.stopping = threading.Event()
         self.queue: queue.Queue[Pending] = queue.Queue()
-        self.sent: dict[str, list[Pending]] = {}  # task id → its batch's waiting jobs
+        self.sent: dict[str, Sent] = {}  # by task id
         self.lock = threading.Lock()
         threading.Thread(target=self._dispatch, name="batches", daemon=True).start()
         threading.Thread(target=self._collect, name="results", daemon=True).start()
 
     def running(self) -> list[str]:
         with self.lock:
-            return sorted(w.portal.name for ws in self.sent.values() for w in ws)
+            return sorted(w.portal.name for s in self.sent.values() for w in s.group)
 
     def run(self, portal: PortalSpec) -> Outcome:
         name = portal.name
@@ -136,16 +168,10 @@ class BrokerRunner:
             return Outcome(name, None, "not started: the daemon is stopping")
         waiting = Pending(portal, self.entry(portal), self.settings.crawl_timeout_for(portal))
         self.queue.put(waiting)
-        # a batch's portals run one after another; a lost worker's batch comes back after
-        # the visibility timeout. Past this the job stops waiting; the batch may still run.
-        backstop = (
-            self.settings.service_batch_size * waiting.timeout
-            + self.settings.broker_visibility_timeout
-            + self.settings.lease_ttl
-        )
-        if not waiting.done.wait(backstop) and not self.stopping.is_set():
-            logger.warning("crawl %s: no result from a worker after %gs", name, backstop)
-        outcome = waiting.outcome or Outcome(name, None, "no result from a worker yet")
+        while not waiting.done.wait(self.poll):
+            if self.stopping.is_set():
+                break
+        outcome = waiting.outcome or Outcome(name, None, "stopped at daemon shutdown")
         log = logger.warning if outcome.problem else logger.info
         log("crawl %s: %s", name, outcome.problem or outcome.status)
         return outcome
@@ -161,16 +187,7 @@ class BrokerRunner:
                 self._send(name, host, group)
 
     def _send(self, queue_name: str, host: str, group: list[Pending]) -> None:
-        entries = strictest([w.entry for w in group])
-        message = {
-            "id": uuid.uuid4().hex,
-            "host": host,
-            "queue": queue_name,
-            "enqueued": utcnow().isoformat(),
-            "portals": [
-                {"entry": e, "timeout": w.timeout} for e, w in zip(entries, group, strict=True)
-            ],
-        }
+        message = batch_message(host, queue_name, [(w.entry, w.timeout) for w in group])
         try:
             sent = self.app.send_task(TASK, args=[message], queue=queue_name)
         except Exception as exc:  # the broker's error, whatever its kind: these are not run
@@ -180,8 +197,15 @@ class BrokerRunner:
                 w.done.set()
             return
         logger.info("batch %s: %d portals of %s to queue %s", sent.id, len(group), host, queue_name)
+        # its portals run one after another; a lost worker's batch comes back after the
+        # visibility timeout. Past this its jobs stop waiting (it may still run).
+        wait = (
+            sum(w.timeout for w in group)
+            + self.settings.broker_visibility_timeout
+            + self.settings.lease_ttl
+        )
         with self.lock:
-            self.sent[sent.id] = group
+            self.sent[sent.id] = Sent(group, utcnow(), time.monotonic() + wait)
 
     def _collect(self) -> None:
         """Poll the result backend for the batches sent (one thread: no result consumer
@@ -195,32 +219,50 @@ class BrokerRunner:
                 except Exception as exc:  # the broker away: asked again next time
                     logger.warning("results not read: %s", exc)
                     break
-                if meta.get("status") not in ("SUCCESS", "FAILURE"):
-                    continue
+                status = meta.get("status")
                 with self.lock:
-                    group = self.sent.pop(task_id, [])
-                self._deliver(group, meta)
+                    sent = self.sent[task_id]
+                    if status in ("SUCCESS", "FAILURE") or time.monotonic() > sent.deadline:
+                        del self.sent[task_id]
+                    else:
+                        continue
+                if status == "SUCCESS":
+                    self._deliver(sent.group, meta.get("result") or [])
+                elif status == "FAILURE":
+                    self._failed(sent, f"its batch failed on the worker: {meta.get('result')}")
+                else:
+                    for w in sent.group:  # not recorded: a worker may still be at it
+                        logger.warning("crawl %s: no result from a worker in time", w.portal.name)
+                        w.outcome = Outcome(w.portal.name, None, "no result from a worker in time")
+                        w.done.set()
 
-    def _deliver(self, group: list[Pending], meta: Mapping[str, Any]) -> None:
-        results = meta.get("result") if meta.get("status") == "SUCCESS" else None
-        found = {r["portal"]: r for r in results or [] if isinstance(r, dict)}
+    def _deliver(self, group: list[Pending], results: list[Any]) -> None:
+        found = {r["portal"]: r for r in results if isinstance(r, dict)}
         for w in group:
-            result = found.get(w.portal.name)
-            if result is None:
-                w.outcome = Outcome(w.portal.name, None, f"the batch failed: {meta.get('result')}")
-            else:
-                code = result.get("code")
-                problem = None if code in ENDS else result.get("error") or f"code {code}"
-                w.outcome = Outcome(w.portal.name, code, problem)
+            result = found.get(w.portal.name, {"code": None, "error": "not in its batch's result"})
+            code = result.get("code")
+            problem = None if code in ENDS else result.get("error") or f"code {code}"
+            w.outcome = Outcome(w.portal.name, code, problem)
+            w.done.set()
+
+    def _failed(self, sent: Sent, problem: str) -> None:
+        """The batch's task ended in an error: nothing of it runs any more, so each
+        portal's run left running, or a new one, is recorded as failed."""
+        for w in sent.group:
+            w.outcome = Outcome(w.portal.name, None, problem)
+            try:
+                record_failure(self.repo, w.portal, sent.since, w.outcome)
+            except StorageError as exc:
+                logger.error("crawl %s: failure not recorded: %s", w.portal.name, exc)
             w.done.set()
 
     def stop_all(self) -> None:
         """At shutdown the batches sent stay queued or running on their workers."""
         self.stopping.set()
         with self.lock:
-            groups = list(self.sent.values())
-        for group in groups:
-            for w in group:
+            batches = list(self.sent.values())
+        for sent in batches:
+            for w in sent.group:
                 w.outcome = Outcome(w.portal.name, None, "stopped at daemon shutdown")
                 w.done.set()
 

@@ -128,7 +128,7 @@ class Daemon:
         if broker and service is not None:
             from scheduler.broker import BrokerRunner, make_app
 
-            self.runner = BrokerRunner(settings, make_app(broker, settings), service[1])
+            self.runner = BrokerRunner(repo, settings, make_app(broker, settings), service[1])
         else:
             self.runner = make_runner(repo, settings, crawl_command, service, clock, self.env)
         self.stopping = threading.Event()

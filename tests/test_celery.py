@@ -85,6 +85,7 @@ class FakeApp:
     """send_task and the result backend of a Celery app: every batch finishes at once."""
 
     batches: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    error: str | None = None  # every task raises this instead
 
     def send_task(self, name: str, args: list[Any], queue: str) -> Sent:
         self.batches.append((queue, args[0]))
@@ -95,6 +96,8 @@ class FakeApp:
         return self
 
     def get_task_meta(self, task_id: str) -> dict[str, Any]:
+        if self.error:
+            return {"status": "FAILURE", "result": self.error}
         message = next(m for _, m in self.batches if m["id"] == task_id)
         results = [
             {"portal": p["entry"]["name"], "status": "finished", "code": 0, "error": None}
@@ -103,7 +106,9 @@ class FakeApp:
         return {"status": "SUCCESS", "result": results}
 
 
-def test_due_portals_go_in_one_batch_per_queue_and_host_at_the_strictest_delay():
+def test_due_portals_go_in_one_batch_per_queue_and_host_at_the_strictest_delay(
+    sqlite_url: str,
+):
     portals = [
         portal("a1", "http://a.example/1/", settings={"DOWNLOAD_DELAY": 2}),
         portal("a2", "http://a.example/2/", settings={"DOWNLOAD_DELAY": 5}),
@@ -111,12 +116,14 @@ def test_due_portals_go_in_one_batch_per_queue_and_host_at_the_strictest_delay()
         portal("a3", "http://a.example/3/", queue="cn-east"),
     ]
     app = FakeApp()
-    runner = BrokerRunner(FAST, app, entry, poll=0.05)  # type: ignore[arg-type]
+    repo = Repository.open(sqlite_url)
+    runner = BrokerRunner(repo, FAST, app, entry, poll=0.05)  # type: ignore[arg-type]
     try:
         with ThreadPoolExecutor(len(portals)) as pool:
             outcomes = list(pool.map(runner.run, portals))
     finally:
         runner.stop_all()
+        repo.close()
     assert [o.status for o in outcomes] == ["finished"] * 4
     batches = {(q, m["host"]): [p["entry"] for p in m["portals"]] for q, m in app.batches}
     assert len(app.batches) == 3
@@ -125,6 +132,20 @@ def test_due_portals_go_in_one_batch_per_queue_and_host_at_the_strictest_delay()
     assert {e["settings"]["DOWNLOAD_DELAY"] for e in batches[(DEFAULT_QUEUE, "a.example")]} == {5.0}
     assert [e["name"] for e in batches[(DEFAULT_QUEUE, "b.example")]] == ["b1"]
     assert [e["name"] for e in batches[("cn-east", "a.example")]] == ["a3"]
+
+
+def test_a_batch_that_failed_on_its_worker_is_recorded_as_failed_runs(sqlite_url: str):
+    repo = Repository.open(sqlite_url)
+    runner = BrokerRunner(repo, FAST, FakeApp(error="ValidationError: queue"), entry, poll=0.05)  # type: ignore[arg-type]
+    try:
+        outcome = runner.run(portal("broken", "http://a.example/1/"))
+        assert outcome.status == "failed" and "ValidationError" in (outcome.problem or "")
+        last = repo.last_run("broken")
+        assert last is not None and last.status == "failed"
+        assert "ValidationError" in (last.message or "")
+    finally:
+        runner.stop_all()
+        repo.close()
 
 
 class FakeRunner:
@@ -247,7 +268,7 @@ class Cluster:
         )
 
     def runner(self) -> BrokerRunner:
-        return BrokerRunner(FAST, make_app(self.redis.url, FAST), entry, poll=0.2)
+        return BrokerRunner(self.repo, FAST, make_app(self.redis.url, FAST), entry, poll=0.2)
 
     def worker_of(self, pid: int) -> Worker:
         return next(w for w in self.workers if w.pid == pid)

@@ -46,6 +46,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--broker / GOVWATCH_BROKER: a worker needs the broker ({BROKER_EXAMPLE})"
         )
+    if args.concurrency < 1:
+        raise ConfigError(f"--concurrency {args.concurrency}: at least 1 batch at once")
     url = db_url(args, create=True)  # SQLite is refused below, whether or not it exists
     if sqlite_file(url) is not None:
         raise ConfigError(

@@ -24,7 +24,7 @@ from typing import Any
 
 from bench import incremental
 from bench.common import ROOT, Options, Result, fmt
-from bench.daemon import _children, _cpu, virtual_portals
+from bench.daemon import _children, _cpu, govwatch_ready, virtual_portals
 from bench.nginx import nginx_server
 from crawler.configfiles.portals import load_portals
 from scheduler.broker import DEFAULT_QUEUE, TASK, batch_message, make_app
@@ -39,16 +39,6 @@ logger = logging.getLogger(__name__)
 NAME = "workers"
 TARGET_OVERHEAD = 0.10  # two workers: CPU per check within 10 % of one worker's
 CONCURRENCY = 4  # batches at once per worker
-
-
-def worker_ready() -> bool:
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "worker", "--help"],
-        capture_output=True,
-        cwd=ROOT,
-        check=False,
-    )
-    return done.returncode == 0
 
 
 def start_workers(count: int, broker: str, db: str, work: Path) -> list[subprocess.Popen[bytes]]:
@@ -153,7 +143,7 @@ def measure(
 
 def run(options: Options) -> Result:
     result = Result(NAME, "Celery workers: unchanged checks per hour, one and two workers")
-    if not worker_ready():
+    if not govwatch_ready("worker"):
         result.blocked = "`govwatch worker` is not in this checkout yet"
         return result
     portals = 40 if options.quick else int(os.environ.get("BENCH_PORTALS", 1000))

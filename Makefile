@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 # Debian packages the tests need (installed with apt-get when missing and running as root)
 # (chromium: Debian's browser, for portals rendered through scrapy-playwright;
 #  nginx: the benchmarks' portal simulator, also run by tests/test_bench_smoke.py;
-#  fonts-noto-cjk: Chinese in the web UI's screenshots, tests/test_web_browser.py)
-DEB_PACKAGES ?= postgresql chromium nginx fonts-noto-cjk
+#  fonts-noto-cjk: Chinese in the web UI's screenshots, tests/test_web_browser.py;
+#  redis-server: the Celery broker of tests/test_celery.py, started on 127.0.0.1)
+DEB_PACKAGES ?= postgresql chromium nginx fonts-noto-cjk redis-server
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test setup system-deps lint eval bench clean

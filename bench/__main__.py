@@ -28,13 +28,14 @@ BENCHMARKS = {
     "footprint": "bench.daemon:run_footprint",
     "latency": "bench.daemon:run_latency",
     "daemon_cpu": "bench.daemon:run_cpu",
+    "workers": "bench.workers:run",
     "render": "bench.render:run",
     "analysis": "bench.analysis:run",
     "web": "bench.web:run",
     "revisions": "bench.revisions:run",
 }
 # minutes even at small sizes: --quick leaves them out unless named with --only
-NOT_QUICK = {"render", "daemon_cpu"}
+NOT_QUICK = {"render", "daemon_cpu", "workers"}
 DOCS = ROOT / "docs" / "performance.md"
 TABLE_START, TABLE_END = "<!-- bench:table -->", "<!-- /bench:table -->"
 

@@ -43,10 +43,10 @@ INTERVAL = 60.0  # the latency benchmark's schedule: "1m"
 SLACK = 10.0  # target: p95 within the interval plus this
 
 
-def govwatch_ready() -> bool:
-    """Whether this checkout has the daemon (`govwatch run`)."""
+def govwatch_ready(command: str = "run") -> bool:
+    """Whether this checkout has the command (the daemon: `govwatch run`)."""
     done = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "run", "--help"],
+        [sys.executable, "-m", "crawler.cli", command, "--help"],
         capture_output=True,
         cwd=ROOT,
         check=False,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -32,11 +32,15 @@ from scheduler.leadership import Leadership
 from scheduler.loop import DurableJobStore, DurableScheduler
 from scheduler.mailer import FakeMailer, Mailer, SmtpMailer
 from scheduler.portal import PortalSpec
+from scheduler.runner import CrawlRunner
 from scheduler.sender import Sender
-from scheduler.services import crawl_threads, make_runner
+from scheduler.services import ServiceRunner, crawl_threads, make_runner
 from scheduler.settings import Settings
 from scheduler.triggers import ANCHOR, crawl_trigger, digest_trigger, restart_time
 from storage import Repository, StorageError, utcnow
+
+if TYPE_CHECKING:
+    from scheduler.broker import BrokerRunner
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +115,7 @@ class Daemon:
         watched: Sequence[Path] | Callable[[], Sequence[Path]] = (),
         env: Mapping[str, str] | None = None,  # of the crawl processes; the SMTP password
         clock: Callable[[], datetime] = utcnow,
+        broker: str | None = None,  # a Celery broker's URL: batches go to workers instead
     ) -> None:
         self.settings = settings
         self.repo = repo
@@ -119,7 +124,13 @@ class Daemon:
         self.watched = watched
         self.env = dict(os.environ if env is None else env)
         self.clock = clock
-        self.runner = make_runner(repo, settings, crawl_command, service, clock, self.env)
+        self.runner: CrawlRunner | ServiceRunner | BrokerRunner
+        if broker and service is not None:
+            from scheduler.broker import BrokerRunner, make_app
+
+            self.runner = BrokerRunner(repo, settings, make_app(broker, settings), service[1])
+        else:
+            self.runner = make_runner(repo, settings, crawl_command, service, clock, self.env)
         self.stopping = threading.Event()
         # set while the daemon must not crawl or send: stopping, or without the lease
         self.halt = threading.Event()

@@ -47,6 +47,18 @@ class Pending:
         return self.deaths >= 2
 
 
+def gather(waiting: queue.Queue[Pending], settings: Settings) -> list[Pending]:
+    """The next portal due and those falling due within the batch window, up to the batch
+    size: one batch."""
+    batch = [waiting.get()]
+    while len(batch) < settings.service_batch_size:
+        try:
+            batch.append(waiting.get(timeout=settings.service_batch_window))
+        except queue.Empty:
+            break
+    return batch
+
+
 class Service:
     """One service process and the portals sent to it that have no result yet."""
 
@@ -211,14 +223,7 @@ class ServiceRunner:
     def _dispatch(self) -> None:
         """Gather what falls due within the batch window, up to the batch size, and send it."""
         while True:
-            first = self.queue.get()
-            batch = [first]
-            window = self.settings.service_batch_window
-            while len(batch) < self.settings.service_batch_size:
-                try:
-                    batch.append(self.queue.get(timeout=window))
-                except queue.Empty:
-                    break
+            batch = gather(self.queue, self.settings)
             for p in [p for p in batch if p.alone]:
                 self._send([p], alone=True)
             shared = [p for p in batch if not p.alone]

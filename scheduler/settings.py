@@ -45,6 +45,12 @@ class Settings:
     scheduler_lease_heartbeat: float = (
         10.0  # how often the daemon renews it (a waiting one tries to take it)
     )
+    # scale-out on Celery (docs/scaling.md): a batch unacknowledged this long after its worker
+    # took it goes to another worker (keep it above lease_ttl); the host lease's TTL and
+    # heartbeat are the portal lease's settings (GOVWATCH_LEASE_TTL, _HEARTBEAT)
+    broker_visibility_timeout: float = 3600.0
+    lease_ttl: float = 120.0
+    lease_heartbeat: float = 20.0
     health_failures: int = 3  # bad runs in a row before a portal counts as broken
     retention: float = 30 * 86400.0  # run history and sent alerts older than this are pruned
     prune_every: float = 86400.0  # how often the daemon prunes them (storage.retention)

@@ -18,7 +18,7 @@ from storage.dedupe_index import BAND_LEVEL_CAPS, fingerprint_key
 from storage.durations import is_duration, parse_duration, utcnow
 from storage.exceptions import StorageError, StorageUnavailable
 from storage.health import BROKEN, OK, PortalSummary
-from storage.leases import LeaseInfo, holder_name
+from storage.leases import LeaseInfo, WorkerInfo, holder_name
 from storage.models import (
     AlertDelivery,
     AlertEvent,
@@ -118,6 +118,7 @@ __all__ = [
     "StorageUnavailable",
     "Stored",
     "Validators",
+    "WorkerInfo",
     "body_diff",
     "changes",
     "check_policy",

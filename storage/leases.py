@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 
 from storage.base import Store
 from storage.durations import utcnow
-from storage.models import Lease
+from storage.models import Lease, WorkerRow
 from storage.retry import retried
 
 
@@ -37,6 +37,18 @@ class LeaseInfo:
 
     def live(self, now: datetime) -> bool:
         return self.expires_at > now
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """A `govwatch worker` as it last reported itself."""
+
+    name: str
+    host: str
+    queues: list[str]
+    started_at: datetime
+    heartbeat_at: datetime
+    batches: int
 
 
 class Leases(Store):
@@ -113,3 +125,42 @@ class Leases(Store):
             return LeaseInfo(
                 lease.name, lease.holder, lease.acquired_at, lease.heartbeat_at, lease.expires_at
             )
+
+    @retried("record a worker's heartbeat")
+    def worker_beat(
+        self, name: str, host: str, queues: list[str], started: datetime, batches: int = 0
+    ) -> None:
+        """The worker ``name`` is alive now; ``batches`` more batches done since its last beat."""
+        now = utcnow()
+        with self.session.begin() as session:
+            insert = self._insert(WorkerRow).values(
+                name=name,
+                host=host,
+                queues=",".join(queues),
+                started_at=started,
+                heartbeat_at=now,
+                batches=batches,
+            )
+            session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={"heartbeat_at": now, "batches": WorkerRow.batches + batches},
+                )
+            )
+
+    @retried("read the workers")
+    def workers(self) -> list[WorkerInfo]:
+        """Every worker that has run on this database, the latest heartbeat first."""
+        with self.session() as session:
+            rows = session.scalars(select(WorkerRow).order_by(WorkerRow.heartbeat_at.desc()))
+            return [
+                WorkerInfo(
+                    r.name,
+                    r.host,
+                    [q for q in r.queues.split(",") if q],
+                    r.started_at,
+                    r.heartbeat_at,
+                    r.batches,
+                )
+                for r in rows
+            ]

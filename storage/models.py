@@ -251,6 +251,19 @@ class Lease(Base):
     expires_at: Mapped[datetime]
 
 
+class WorkerRow(Base):
+    """A `govwatch worker` as it last reported itself (its heartbeat), for `govwatch status`."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # "worker host pid 4242"
+    host: Mapped[str] = mapped_column(String(200))
+    queues: Mapped[str] = mapped_column(String(500))  # comma-separated
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    batches: Mapped[int] = mapped_column(default=0)  # batches done since it started
+
+
 class MissedUrl(Base):
     """A list page or article a crawl could not read: the next crawl of its portal fetches
     it again, whatever its list pages' 304s say, and forgets it once it is read and stored."""

@@ -11,12 +11,23 @@ import os
 import sys
 from collections.abc import Sequence
 
-from crawler.cli import alerts, crawl, daemon, db, demo, export, reanalyse, record, serve
+from crawler.cli import (
+    alerts,
+    crawl,
+    daemon,
+    db,
+    demo,
+    export,
+    reanalyse,
+    record,
+    serve,
+    worker,
+)
 from crawler.cli.common import Commands, common_options, setup_logging
 from crawler.exceptions import GovwatchError
 
 # in the order `govwatch --help` lists them
-COMMAND_GROUPS = (crawl, export, record, reanalyse, demo, daemon, serve, alerts, db)
+COMMAND_GROUPS = (crawl, export, record, reanalyse, demo, daemon, worker, serve, alerts, db)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -95,6 +95,8 @@ class Portal(BaseModel):
     recheck_every: str = "1d"
     recheck_budget: int = Field(default=200, ge=0)
     snapshots: str | None = None  # all | first-last | a duration (30d); default GOVWATCH_SNAPSHOTS
+    # with a broker: only `govwatch worker --queue NAME` takes it (docs/scaling.md)
+    queue: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)
 
     @field_validator("recheck_days", "recheck_every")
     @classmethod

@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 
 from scheduler.alerts_file import Subscription
 from scheduler.channel_urls import tag
-from scheduler.emails import PREFIX, SEP, TITLE_CHARS, message_id, one_line, the_date
+from scheduler.emails import (
+    PREFIX,
+    SEP,
+    TITLE_CHARS,
+    digest_heading,
+    message_id,
+    one_line,
+    the_date,
+)
 from storage import Item, NewMessage
 
 
@@ -66,9 +74,7 @@ def digest(
 ) -> NewMessage:
     """One post with everything a digest subscription collected, newest first."""
     key = f"digest:{subscription.name}:{first_delivery}>{tag(channel)}"
-    what = "meeting" if subscription.meetings_only else "announcement"
-    count = f"{len(items)} new {what}{'s' if len(items) != 1 else ''}"
-    today = now.astimezone(zone).date().isoformat()
+    _, _, subject = digest_heading(subscription, len(items), now, zone)
     ordered = sorted(
         items, key=lambda i: the_date(i.announcement, zone) or now.date(), reverse=True
     )
@@ -79,7 +85,7 @@ def digest(
         subscription=subscription.name,
         recipients=[channel],
         message_id=message_id(key, now.isoformat(), domain),
-        subject=f"{PREFIX} {SEP.join([one_line(subscription.name), count, today])}",
+        subject=subject,
         text=text + "\n",
         html="",
         channel=channel,

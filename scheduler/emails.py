@@ -180,6 +180,16 @@ def instant(
     )
 
 
+def digest_heading(
+    subscription: Subscription, count: int, now: datetime, zone: ZoneInfo
+) -> tuple[str, str, str]:
+    """What every digest, email or post, leads with: "3 new meetings", the day, the subject."""
+    what = "meeting" if subscription.meetings_only else "announcement"
+    counted = f"{count} new {what}{'s' if count != 1 else ''}"
+    today = now.astimezone(zone).date().isoformat()
+    return counted, today, f"{PREFIX} {SEP.join([one_line(subscription.name), counted, today])}"
+
+
 def digest(
     subscription: Subscription,
     items: Sequence[Item],
@@ -191,10 +201,7 @@ def digest(
 ) -> NewMessage:
     """One email for everything a digest subscription collected, grouped by portal."""
     key = f"digest:{subscription.name}:{first_delivery}"
-    what = "meeting" if subscription.meetings_only else "announcement"
-    count = f"{len(items)} new {what}{'s' if len(items) != 1 else ''}"
-    today = now.astimezone(zone).date().isoformat()
-    subject = f"{PREFIX} {SEP.join([one_line(subscription.name), count, today])}"
+    count, today, subject = digest_heading(subscription, len(items), now, zone)
     ordered = sorted(items, key=lambda i: (portal_label(i.portal), i.portal.name))
     text_parts = [f"{count} for “{subscription.name}”, {today}\n"]
     html_parts = []

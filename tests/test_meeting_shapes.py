@@ -173,3 +173,9 @@ def test_an_agenda_table_gives_its_topic_cells(table: str):
     )
     facts = meeting_facts("关于召开县政府常务会议的通知", body, at("2024-04-12"))
     assert facts.agenda == ["研究供热管网改造方案", "听取重点项目汇报"]
+
+
+def test_a_meeting_held_in_a_county_with_no_venue_named():
+    body = "本报讯 29日上午，全市春季农业生产现场会在城固县召开。副市长欧阳建东主持会议。"
+    facts = meeting_facts("全市春季农业生产现场会在城固召开", body, at("2024-03-01"))
+    assert facts.location == "城固县"

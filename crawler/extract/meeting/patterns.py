@@ -272,6 +272,8 @@ LOCATION_ZH = (
     ),
     re.compile(r"主会场(?:设在|设于|在)(?P<loc>[^，。；\n]{2,30})"),
     re.compile(r"(?:会议地点|地\s*点)\s*[:：]?\s*\n?\s*(?P<loc>[^\n，。；]{2,40})"),
+    # no venue but the county or town it is held in: "现场会在城固县召开" (real/ report_030)
+    re.compile(r"会在(?P<loc>[\u4e00-\u9fff]{1,6}?[县市区镇乡])(?:隆重)?(?:召开|举行)"),
 )
 # A place still to be told ("另行通知", "待定") is no place.
 PLACE_UNTOLD = re.compile(r"^(?:另行通知|待定|另定|另发通知)")

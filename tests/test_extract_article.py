@@ -301,3 +301,16 @@ def test_a_gaoyuan_source_label_ends_at_the_next_label(info: str, source: str):
         + "</div></body></html>"
     )
     assert extract(html).source == source
+
+
+def test_a_drupal_rdfa_submitted_span_gives_the_publish_instant():
+    html = (
+        "<html><body><h1>Linqu County holds symposium on foreign trade</h1><div class='meta "
+        "submitted'><span property='dc:date dc:created' content='2024-03-08T10:26:41+08:00' "
+        "datatype='xsd:dateTime'>Submitted by admin on Fri, 03/08/2024 - 10:26</span></div>"
+        "<div class='field-item'><p>Release time: 2024-03-08</p>"
+        "<p>On March 7, the county held a symposium on stabilizing foreign trade.</p>"
+        "</div></body></html>"
+    )
+    found = extract(html, url="http://en.linqu.gov.cn/news/1.html")
+    assert found.published_at == datetime(2024, 3, 8, 10, 26, 41, tzinfo=SHANGHAI)

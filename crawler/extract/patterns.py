@@ -81,6 +81,7 @@ DATE_META = (
     "firstpublishedtime",
     "Date",
     "dc.date",
+    "dc:created",  # Drupal's RDFa "submitted" span
 )
 SOURCE_META = ("ContentSource", "source", "og:site_name")
 # Title elements, most specific first (TRS: .article-title; Hanweb: .title; WordPress: .entry-title;

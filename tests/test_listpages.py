@@ -214,3 +214,16 @@ def test_a_wordpress_archive_with_read_more_links_and_a_next_page_link():
     ]
     assert links[0].text == "County holds meeting number 17"
     assert next_page(Selector(text=html), url) == "https://mirror.example.org/category/gov/page/2/"
+
+
+def test_a_menu_bar_before_the_list_s_container_is_no_noise_heading():
+    # the bar's 专题专栏 item is a noise heading's word; a block of many links is no heading
+    menu = (
+        "<div class='top-bar'><ul><li><a href='/'>首页</a></li><li><a href='/zwgk/'>政务公开</a>"
+        "</li><li><a href='/ztzl/'>专题专栏</a></li></ul></div>"
+    )
+    html = (
+        f"{HEAD}{menu}<div class='container'><div class='list-right'>"
+        f"<ul class='list-ul'>{_items(range(20, 14, -1))}</ul></div></div></body></html>"
+    )
+    assert len(find_links(Selector(text=html), BASE)) == 6

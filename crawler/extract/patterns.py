@@ -324,6 +324,17 @@ TRS_SCRIPT_HREF = re.compile(r"['\"]((?:\.{1,2}/|/)?(?:[\w.-]+/)*\d{6}/t\d{8}_\d
 # newer createPageHTML('page_div', 4, 1, 'index', 'html', 68) with the pager's element first.
 TRS_PAGER_CALL = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 JS_NUMBER_VAR = re.compile(r"([A-Za-z_$][\w$]*)\s*=\s*['\"]?(\d+)\b")
+# A pager drawn by a script plugin whose callback builds the page's URL (政府网站集约化平台
+# column lists: $("#page").paging({pageNo: currentPage, totalPage: Math.ceil(totalRecord /
+# pageSize), callback: … "index_" + (num - 1) + ".html"})): page N is prefix_{N-1}.ext.
+PAGER_CALLBACK_URL = re.compile(
+    r"['\"](?P<prefix>[\w-]+)_['\"]\s*\+\s*\(\s*\w+\s*-\s*1\s*\)\s*\+\s*['\"]\.(?P<ext>\w+)['\"]"
+)
+PAGER_CURRENT = re.compile(r"\b(?:pageNo|currentPage|curPage|pageIndex)\s*[:=]\s*(\w+)")
+PAGER_TOTAL = re.compile(
+    r"\b(?:totalPage|totalPages|pageCount)\s*[:=]\s*(?:(?P<n>\d+)|Math\.ceil\(\s*(?P<records>\w+)"
+    r"\s*/\s*(?P<size>\w+)\s*\))"
+)
 
 # Bot challenges a script answers: Chromium passes them, plain HTTP cannot.
 # (HTTP status, a marker in the body, what it is for logs and `portal check`)

@@ -102,10 +102,10 @@ def real() -> tuple[realset.RealResults, dict[str, dict[str, Score]]]:
 def test_the_real_set_has_its_kinds_and_every_page_is_run(real):
     results, groups = real
     kinds = Counter(r.page.kind for r in results.articles)
-    assert kinds == {"notice": 20, "report": 20, "english": 10}
-    assert len(results.lists) == 10
+    assert kinds == {"notice": 28, "report": 31, "english": 14}
+    assert len(results.lists) == 11
     assert set(groups) == {"article fields", "meeting fields", "list pages"}
-    assert groups["article fields"]["title_neutral"].n == 50
+    assert groups["article fields"]["title_neutral"].n == 73
 
 
 def test_no_gated_real_field_is_below_its_floor(real):

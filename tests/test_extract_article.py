@@ -282,3 +282,36 @@ def test_a_day_alone_in_a_meta_takes_its_time_from_the_info_line():
     <p class="pwz">发稿时间：2023-04-12 07:30　来源：天水日报　作者：记者 杨雪</p>
     <div class="TRS_Editor"><p>本报讯（记者 杨雪）11日，清水县召开一季度经济运行分析会。</p></div></body></html>"""
     assert extract(html).published_at == datetime(2023, 4, 12, 7, 30, tzinfo=PORTAL_ZONE)
+
+
+@pytest.mark.parametrize(
+    ("info", "source"),
+    [
+        (
+            "<span>2024-07-22 19:03</span><span>稿源：汉中日报</span><span>记者：司徒静</span>",
+            "汉中日报",
+        ),
+        ("<span>发布时间：2024-05-13 11:20</span>　<span>稿源：县住建局</span>", "县住建局"),
+    ],
+)
+def test_a_gaoyuan_source_label_ends_at_the_next_label(info: str, source: str):
+    html = (
+        "<html><body><div class='detail-title'>全市召开联席会议</div>"
+        f"<div class='info'>{info}</div><div class='detail-content'>"
+        + "".join(f"<p>{p}</p>" for p in DIV_PARAGRAPHS)
+        + "</div></body></html>"
+    )
+    assert extract(html).source == source
+
+
+def test_a_drupal_rdfa_submitted_span_gives_the_publish_instant():
+    html = (
+        "<html><body><h1>Linqu County holds symposium on foreign trade</h1><div class='meta "
+        "submitted'><span property='dc:date dc:created' content='2024-03-08T10:26:41+08:00' "
+        "datatype='xsd:dateTime'>Submitted by admin on Fri, 03/08/2024 - 10:26</span></div>"
+        "<div class='field-item'><p>Release time: 2024-03-08</p>"
+        "<p>On March 7, the county held a symposium on stabilizing foreign trade.</p>"
+        "</div></body></html>"
+    )
+    found = extract(html, url="http://en.linqu.gov.cn/news/1.html")
+    assert found.published_at == datetime(2024, 3, 8, 10, 26, 41, tzinfo=PORTAL_ZONE)

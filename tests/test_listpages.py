@@ -214,3 +214,37 @@ def test_a_wordpress_archive_with_read_more_links_and_a_next_page_link():
     ]
     assert links[0].text == "County holds meeting number 17"
     assert next_page(Selector(text=html), url) == "https://mirror.example.org/category/gov/page/2/"
+
+
+def test_a_menu_bar_before_the_list_s_container_is_no_noise_heading():
+    # the bar's 专题专栏 item is a noise heading's word; a block of many links is no heading
+    menu = (
+        "<div class='top-bar'><ul><li><a href='/'>首页</a></li><li><a href='/zwgk/'>政务公开</a>"
+        "</li><li><a href='/ztzl/'>专题专栏</a></li></ul></div>"
+    )
+    html = (
+        f"{HEAD}{menu}<div class='container'><div class='list-right'>"
+        f"<ul class='list-ul'>{_items(range(20, 14, -1))}</ul></div></div></body></html>"
+    )
+    assert len(find_links(Selector(text=html), BASE)) == 6
+
+
+PAGING_PLUGIN = """<div id="page"></div><script>
+var totalRecord = {records}, pageSize = 16, currentPage = {current};
+$("#page").paging({{pageNo: currentPage, totalPage: Math.ceil(totalRecord / pageSize),
+  callback: function (num) {{
+    window.location.href = num == 1 ? "index.html" : "index_" + (num - 1) + ".html"; }}}});
+</script>"""
+
+
+def test_a_paging_plugin_s_callback_gives_the_next_page():
+    first = PAGING_PLUGIN.format(records=532, current=1)
+    assert (
+        next_page(Selector(text=first), BASE) == "http://www.example.gov.cn/xwzx/zwdt/index_1.html"
+    )
+    third = PAGING_PLUGIN.format(records=532, current=3)
+    assert next_page(Selector(text=third), BASE.replace("index.", "index_2.")).endswith(
+        "index_3.html"
+    )
+    single = PAGING_PLUGIN.format(records=12, current=1)
+    assert next_page(Selector(text=single), BASE) is None

@@ -29,6 +29,7 @@ ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p", "article", "h2", "h3", "h4"})
 ROW_DEPTH = 3  # how far above a link its row may start
 REPEAT_DEPTH = 5  # how far above a link a repeated row is looked for (WordPress <article>s)
 MIN_REPEATS = 3  # elements of one shape side by side that make rows
+MAX_HEADING_LINKS = 2  # a block's heading links at most to itself and its "更多"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ def _heading_before(element: lxml_html.HtmlElement) -> str:
     previous = element.getprevious()
     if previous is None or not isinstance(previous.tag, str):
         return ""
+    if sum(1 for _ in previous.iter("a")) > MAX_HEADING_LINKS:
+        return ""  # a menu bar ("首页 政务公开 … 专题专栏") before the content, not a heading
     text = previous.text_content().strip()
     return text if len(text) <= 30 else ""
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import posixpath
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
-from crawler.extract.patterns import NEXT_PAGE_TEXTS, NON_ARTICLE_HREF, PAGE_PARAMS, TRS_PAGER
+from crawler.extract.patterns import (
+    JS_NUMBER_VAR,
+    NEXT_PAGE_TEXTS,
+    NON_ARTICLE_HREF,
+    PAGE_PARAMS,
+    PAGER_CALLBACK_URL,
+    PAGER_CURRENT,
+    PAGER_TOTAL,
+    TRS_PAGER,
+)
 from crawler.extract.select import select_links
 
 
@@ -21,6 +31,33 @@ def trs_next(sel: Selector, url: str) -> str | None:
                 directory = posixpath.dirname(urlsplit(url).path) + "/"
                 return urljoin(urljoin(url, directory), f"{prefix}_{current + 1}.{ext}")
             return None
+    return None
+
+
+def _js_number(token: str | None, numbers: dict[str, int]) -> int | None:
+    """A script's number: written out, or the value of the variable named."""
+    return int(token) if token and token.isdigit() else numbers.get(token or "")
+
+
+def callback_next(sel: Selector, url: str) -> str | None:
+    """A paging plugin whose callback goes to prefix_{N-1}.ext (1-based pageNo, totalPage
+    given or Math.ceil(records / size)): the page after the current one, in the list's folder."""
+    for script in sel.xpath("//script/text()").getall():
+        target = PAGER_CALLBACK_URL.search(script)
+        current, total = PAGER_CURRENT.search(script), PAGER_TOTAL.search(script)
+        if target is None or current is None or total is None:
+            continue
+        numbers = {name: int(value) for name, value in JS_NUMBER_VAR.findall(script)}
+        page, records, size = (
+            _js_number(token, numbers) for token in (current[1], total["records"], total["size"])
+        )
+        pages = int(total["n"]) if total["n"] else None
+        if pages is None and records is not None and size:
+            pages = math.ceil(records / size)
+        if page is None or pages is None or page >= pages:
+            return None
+        directory = posixpath.dirname(urlsplit(url).path) + "/"
+        return urljoin(urljoin(url, directory), f"{target['prefix']}_{page}.{target['ext']}")
     return None
 
 
@@ -81,4 +118,6 @@ def next_page(sel: Selector, url: str, selector: str | None = None) -> str | Non
     if selector:
         links = select_links(sel, selector)
         return urljoin(url, links[0][0]) if links else None
-    return trs_next(sel, url) or text_next(sel, url) or param_next(sel, url)
+    return (
+        trs_next(sel, url) or text_next(sel, url) or param_next(sel, url) or callback_next(sel, url)
+    )

@@ -81,6 +81,7 @@ DATE_META = (
     "firstpublishedtime",
     "Date",
     "dc.date",
+    "dc:created",  # Drupal's RDFa "submitted" span
 )
 SOURCE_META = ("ContentSource", "source", "og:site_name")
 # Title elements, most specific first (TRS: .article-title; Hanweb: .title; WordPress: .entry-title;
@@ -192,7 +193,7 @@ BOILERPLATE_LINES = re.compile(
 CREDIT_LINE = re.compile(
     r"^[(（]\s*(?:记者|通讯员|视频|摄影|图片|图|文|编辑|责任编辑|来源|Reporter|Video|Photo)"
     r"[^()（）]{0,40}[)）]$|"
-    r"^(?:责任编辑|编辑|审核|校对|摄影|供稿|记者|通讯员|来源|信息来源|文章来源|Source|From|Editor|"
+    r"^(?:责任编辑|编辑|审核|校对|摄影|供稿|记者|通讯员|来源|信息来源|文章来源|稿源|Source|From|Editor|"
     r"Editor in charge|Reporter|Author)\s*[:：|｜].{0,100}$",
     re.IGNORECASE,
 )
@@ -212,7 +213,7 @@ BODY_STOP_LINES = re.compile(
 # Info-bar labels (TRS, Hanweb, ASP, WordPress mirrors, the seeds): a line made of these is the
 # article's metadata, not its text; a source value ends where the next label starts.
 INFO_LABEL = re.compile(
-    r"(发布时间|发布日期|发文日期|成文日期|发稿时间|更新时间|日期|时间|信息来源|文章来源|来源|作者|编辑|"
+    r"(发布时间|发布日期|发文日期|成文日期|发稿时间|更新时间|日期|时间|信息来源|文章来源|稿源|来源|作者|记者|通讯员|编辑|"
     r"责任编辑|审核|浏览次数|阅读次数|点击数|访问量|浏览量|阅读|浏览|点击|字号|Release time|Published on|"
     r"Published|Posted on|Date Add in|Date|Source|From|Author|Editor in charge|Editor|Views|"
     r"Font size)\s*[:：]",
@@ -277,9 +278,9 @@ DATE_BANNER = re.compile(r"(今天是|今日是|当前日期|当前时间|Today 
 # -- source -------------------------------------------------------------------------
 
 # "From:" is the source label of English mirrors' info rows ("From: Shaodong Media Center |
-# Date Add in: …", eng.hengyang.gov.cn and its kin).
+# Date Add in: …", eng.hengyang.gov.cn and its kin); "稿源：" that of news sites (汉中日报).
 SOURCE_LABEL = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|来源|Source|\bFrom)\s*[:：]\s*(?P<source>[^\n]{2,80})",
+    r"(?:信息来源|文章来源|稿件来源|稿源|来源|Source|\bFrom)\s*[:：]\s*(?P<source>[^\n]{2,80})",
     re.IGNORECASE,
 )
 
@@ -323,6 +324,17 @@ TRS_SCRIPT_HREF = re.compile(r"['\"]((?:\.{1,2}/|/)?(?:[\w.-]+/)*\d{6}/t\d{8}_\d
 # newer createPageHTML('page_div', 4, 1, 'index', 'html', 68) with the pager's element first.
 TRS_PAGER_CALL = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 JS_NUMBER_VAR = re.compile(r"([A-Za-z_$][\w$]*)\s*=\s*['\"]?(\d+)\b")
+# A pager drawn by a script plugin whose callback builds the page's URL (政府网站集约化平台
+# column lists: $("#page").paging({pageNo: currentPage, totalPage: Math.ceil(totalRecord /
+# pageSize), callback: … "index_" + (num - 1) + ".html"})): page N is prefix_{N-1}.ext.
+PAGER_CALLBACK_URL = re.compile(
+    r"['\"](?P<prefix>[\w-]+)_['\"]\s*\+\s*\(\s*\w+\s*-\s*1\s*\)\s*\+\s*['\"]\.(?P<ext>\w+)['\"]"
+)
+PAGER_CURRENT = re.compile(r"\b(?:pageNo|currentPage|curPage|pageIndex)\s*[:=]\s*(\w+)")
+PAGER_TOTAL = re.compile(
+    r"\b(?:totalPage|totalPages|pageCount)\s*[:=]\s*(?:(?P<n>\d+)|Math\.ceil\(\s*(?P<records>\w+)"
+    r"\s*/\s*(?P<size>\w+)\s*\))"
+)
 
 # Bot challenges a script answers: Chromium passes them, plain HTTP cannot.
 # (HTTP status, a marker in the body, what it is for logs and `portal check`)

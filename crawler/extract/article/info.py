@@ -20,7 +20,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # -- fields ------------------------------------------------------------------------
 
-_META_XPATH = etree.XPath("//meta[@content]")
+# <meta> tags, and RDFa elements that carry a value the same way (Drupal's
+# <span property="dc:date dc:created" content="2024-03-08T10:26:41+08:00">)
+_META_XPATH = etree.XPath("//meta[@content] | //*[@property][@content]")
 _TIME_XPATH = etree.XPath("//time[@datetime]")
 
 
@@ -55,8 +57,7 @@ def metas_of(root: etree._Element) -> dict[str, str]:
         if not content:
             continue
         for attr in ("name", "property", "itemprop"):
-            key = meta.get(attr)
-            if key:
+            for key in (meta.get(attr) or "").split():  # RDFa: several properties
                 found.setdefault(key.lower(), content)
     return found
 

@@ -24,6 +24,7 @@ from crawler.extract.meeting.details import (
 from crawler.extract.meeting.names import en_names, zh_name
 from crawler.extract.meeting.notice import agenda_items, sections
 from crawler.extract.meeting.people import en_people, zh_people
+from crawler.extract.meeting.tables import table_agenda, table_attendees
 from crawler.extract.meeting.text import head_and_tail, is_chinese, sentences, without_furniture
 
 WHY_SENTENCE_CHARS = 300  # the sentence that decided, cut for a readable record
@@ -89,11 +90,13 @@ def meeting_facts(title: str | None, body: str, published: datetime | None) -> M
         said = sentences(title, chinese) + said
     people = zh_people(said) if chinese else en_people(said)
     facts.presider, facts.speakers, attendees = people
+    if chinese:
+        attendees += table_attendees(read)
     # who presided or spoke is told as such; attendees are the others named as present
     named = {n.casefold() for n in [facts.presider or "", *facts.speakers]}
     facts.attendees = [a for a in attendees if a.casefold() not in named]
     parts = sections(read)
     facts.location = section_location(parts.get("place")) or location_in(read)
     facts.meeting_form = form_in(title, read)
-    facts.agenda = agenda_items(parts["agenda"]) if "agenda" in parts else []
+    facts.agenda = agenda_items(parts["agenda"]) if "agenda" in parts else table_agenda(read)
     return facts

@@ -14,6 +14,7 @@ from crawler.extract.meeting.patterns import (
     MEETING_NAME_ZH,
     MEETING_TERMS_EN,
     NOTICE_TITLE,
+    PLACE_UNTOLD,
     ZH_ORGAN,
     ZH_SUBJECT_WHEN,
 )
@@ -35,7 +36,7 @@ def meeting_name(title: str | None, body: str, sentence: str = "") -> str | None
     first sentences (or ``sentence``, the one that showed a meeting held) give it."""
     notice = NOTICE_TITLE.search(title or "")
     if notice:
-        return notice["name"].strip()
+        return (notice["name"] or notice["whole"]).strip()
     lead = "。".join(ZH_SENTENCE.split(body[:LEAD_CHARS], 2)[:2])
     for text in (title or "", lead, sentence):
         name = _zh_meeting_name(text) if is_chinese(text) else _en_meeting_name(text)
@@ -86,14 +87,14 @@ def section_location(section: str | None) -> str | None:
         if found:
             return found["loc"].strip()
     place = re.split(r"[，。；,;]", section, maxsplit=1)[0].strip()
-    return place or None
+    return place if place and not PLACE_UNTOLD.match(place) else None
 
 
 def location_in(read: str) -> str | None:
     """The place named in ``read`` (a body's head and tail)."""
     for pattern in LOCATION_ZH:
         found = pattern.search(read)
-        if found:
+        if found and not PLACE_UNTOLD.match(found["loc"]):
             return found["loc"].strip()
     found = LOCATION_EN_MAIN.search(read) or LOCATION_EN.search(read)
     return found["loc"].strip() if found else None

@@ -30,10 +30,11 @@ _GIVEN = re.compile(rf"(?:{PINYIN_SYLLABLE}){{1,3}}", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
-def zh_name(text: str) -> str | None:
-    """The person's name in "县委副书记、县长赵贵波" (titles dropped), or None."""
+def zh_name(text: str, titled: bool = False) -> str | None:
+    """The person's name in "县委副书记、县长赵贵波" (titles dropped), or None. ``titled``: the
+    text stands where a name is expected (a 姓名 cell), as if after a title."""
     text = _ZH_NAME_TAIL.sub("", _ZH_ROLE_TAIL.sub("", text.strip(" “”\"'（）()")))
-    if _valid_zh_name(text):
+    if _valid_zh_name(text, titled):
         return text
     for match in ZH_TITLE_RE.finditer(text):
         rest = _ZH_NAME_TAIL.sub("", text[match.end() :].lstrip("、，, "))

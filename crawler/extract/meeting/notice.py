@@ -48,7 +48,9 @@ def sections(body: str) -> dict[str, str]:
             continue
         rest = heading["rest"].strip()
         if kind == "agenda" and not rest:
-            found[kind] = "\n".join(_item_lines(lines[i + 1 :]))
+            items = _item_lines(lines[i + 1 :])
+            if items:  # else "四、会议议程" then "会议议程：一是…", or a table
+                found[kind] = "\n".join(items)
         elif rest:
             found[kind] = rest
         elif i + 1 < len(lines) and not SECTION_HEADING.match(lines[i + 1]):

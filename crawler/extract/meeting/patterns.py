@@ -146,15 +146,17 @@ NOT_MEETING_TERMS_ZH = re.compile(
 # tenders, policy documents (TRS and Hanweb "政策解读" / "人事任免" / "招标公告" columns).
 NOT_MEETING_TITLE = re.compile(
     r"调研|视察|检查|督导|督查|走访|慰问|暗访|考察|解读|答记者问|任免|任职|免职|招标|采购|中标|"
-    r"成交|比选|询价|遴选|公示|会议室|inspect|survey|investigat|research trip|interpretation|"
-    r"tender|bidding|procurement|appoint|dismiss|personnel|visited|visit to",
+    r"成交|比选|询价|磋商|遴选|公示|会议室|inspect|survey|investigat|research trip|interpretation|"
+    r"tender|bidding|procurement|appoint|dismiss|personnel|visited|visit to|"
+    r"(?:conference|meeting)[- ]rooms?|booking",
     re.IGNORECASE,
 )
 # A meeting being held or called: these rescue a title that also names an inspection
 # ("到XX调研并召开座谈会" stays an inspection; "召开…调研成果汇报会" is a meeting).
 MEETING_HELD_ZH = re.compile(r"(召开|举行|举办|主持召开|组织召开|关于召开)")
 MEETING_HELD_EN = re.compile(
-    r"\b(held|holds|convened|convenes|hosted|chaired|presided|was held|were held|notice on)\b",
+    r"\b(held|holds|convened|convenes|hosted|chaired|presided|was held|were held|"
+    r"notice on (?:holding|convening))\b",
     re.IGNORECASE,
 )
 
@@ -174,7 +176,12 @@ MEETING_NAME_ZH = (
     ),
 )
 # A notice's title names its meeting: "关于召开全县2023年安全生产工作会议的通知".
-NOTICE_TITLE = re.compile(r"关于(?:召开|举行|举办)(?P<name>[^，。；]{2,60}?(?:会议|会))的通知")
+# "关于筹备召开…大会的预通知"; a title that is the name and 通知 ("宾川县…全体会议通知") gives it
+# whole, the place included (no convening verb makes it a bare place).
+NOTICE_TITLE = re.compile(
+    r"关于(?:筹备)?(?:召开|举行|举办)(?P<name>[^，。；]{2,60}?(?:会议|会))的(?:预)?通知"
+    r"|^(?P<whole>[^，。；关]{2,60}?(?:会议|会))的?(?:预)?通知$"
+)
 # An organ that holds a meeting is part of its name (tests/eval/real/GUIDE.md): "县政府召开第九次
 # 常务会议" → 县政府第九次常务会议, 县十七届人大常委会, 桑植县人民政府, 市安委会; a bare place
 # name that convenes ("清水县召开…", "我市召开…") is not.
@@ -209,8 +216,9 @@ MEETING_NAME_EN_END = re.compile(
 )
 # Who presided (主持; "presided over", "chaired", "hosted").
 # "主持会议并讲话", "主持召开", "主持座谈会" ("区长X主持座谈会"), "主持。"
+# "X在主持会议时指出" (the 在 is no part of X's name), "主持座谈会并讲话".
 PRESIDE_ZH = re.compile(
-    r"主持(?:召开)?(?:会议|[^，。；、]{0,30}?会(?=[，。；,\s]|$)|并|。|，|；|$)|主持召开"
+    r"在?主持(?:召开)?(?:会议|[^，。；、]{0,30}?会(?=[，。；,\s并]|$)|并|。|，|；|$)|主持召开"
 )
 PRESIDE_BY_ZH = re.compile(r"(?:会议|座谈会|会)由(?P<who>[^，。；]{2,40}?)主持")
 PRESIDE_EN = re.compile(
@@ -221,20 +229,30 @@ PRESIDE_BY_EN = re.compile(
     r"\b(?:presided over|chaired|hosted)\s+by\s+(?P<who>[^.;]{3,200})", re.IGNORECASE
 )
 # The speaker's clause may say when he spoke: "冯志远在主持时要求", "诸葛建华在讲话中要求".
-ZH_SPOKE_WHEN = r"在(?:主持时|主持中|讲话中|讲话时|会上|会议上|总结时|点评时|座谈时)"
+# "呼延涛在主持会议时指出", "宇文志远在闭幕会上讲话".
+ZH_SPOKE_WHEN = (
+    r"在(?:主持(?:会议)?[时中]|讲话[中时]|[\u4e00-\u9fff]{0,6}?会(?:议)?上|总结时|点评时|座谈时)"
+)
 # Who spoke (讲话, 强调, 指出; "delivered a speech", "stressed").
+# "隗振宇作重要讲话"; "X就…提出具体要求" and "X就…作部署，要求…" are 要求 (GUIDE.md); a
+# 就-clause alone ("就…作说明") is not speaking.
 SPEAK_ZH = re.compile(
-    r"并(?:作|发表)?(?:重要)?(?:讲话|致辞|作报告)|(?:讲话|强调|指出|要求|表示)(?=[，,：:]|$)"
+    r"并(?:作|发表)?(?:重要)?(?:讲话|致辞|作报告)|(?:作|发表)了?(?:重要)?(?:讲话|致辞)"
+    r"|就[^。；，,]{1,80}?(?:提出了?(?:具体|明确|几点)?要求|作(?:出)?(?:具体|全面)?部署[，,]\s*"
+    r"(?:要求|强调|指出))|(?:讲话|强调|指出|要求|表示)(?=[，,：:]|$)"
 )
 SPEAK_EN = re.compile(
-    r"\b(delivered an? (?:important )?speech|delivered speeches|made an? (?:important )?speech|"
-    r"gave an? (?:important )?speech|spoke|stressed|stressing|emphasized|emphasised|emphasizing|"
+    r"\b((?:delivered|made|gave) an? (?:(?:important|welcome|keynote|opening|closing|concluding) )?"
+    r"speech|delivered speeches|spoke|stressed|stressing|emphasized|emphasised|emphasizing|"
     r"emphasising|pointed out|issued instructions|"
     r"called for|addressed the meeting|demanded|said)\b",
     re.IGNORECASE,
 )
 # Who attended (出席, 参加; "attended").
-ATTEND_ZH = re.compile(r"(?:出席|参加|列席)了?(?:会议|会|座谈)")
+# "X、Y、Z等在主席台就座" is attending too (real/ report_021, report_025).
+ATTEND_ZH = re.compile(r"(?:出席|参加|列席)了?(?:会议|会|座谈)|在主席台(?:前排)?就座")
+# Attendees named after the phrase: "出席会议的有：…", "参加座谈的有：…", "出席会议的县领导有：".
+ATTEND_LIST_ZH = re.compile(r"(?:出席|参加|列席)(?:会议|座谈会?|会)?的[^，。；：:]{0,8}?有[：:]")
 # Pieces of an attendee list that name a group, not a person ("各镇（街道）", "区直有关部门
 # 主要负责人"): read past, not the list's end.
 ZH_GROUP_PIECE = re.compile(r"^各|负责人|负责同志|有关|相关|成员单位|部门|代表$|干部|群众")
@@ -254,7 +272,11 @@ LOCATION_ZH = (
     ),
     re.compile(r"主会场(?:设在|设于|在)(?P<loc>[^，。；\n]{2,30})"),
     re.compile(r"(?:会议地点|地\s*点)\s*[:：]?\s*\n?\s*(?P<loc>[^\n，。；]{2,40})"),
+    # no venue but the county or town it is held in: "现场会在城固县召开" (real/ report_030)
+    re.compile(r"会在(?P<loc>[\u4e00-\u9fff]{1,6}?[县市区镇乡])(?:隆重)?(?:召开|举行)"),
 )
+# A place still to be told ("另行通知", "待定") is no place.
+PLACE_UNTOLD = re.compile(r"^(?:另行通知|待定|另定|另发通知)")
 # "The main venue will be the video conference room of the county government, and…" (notices)
 LOCATION_EN_MAIN = re.compile(
     r"\bmain venue (?:will be|is|was)(?: (?:set up |located )?(?:at|in))?\s+(?P<loc>the [^,.;()]{3,80})",
@@ -278,8 +300,8 @@ MEETING_FORMS = (
 # "四、会议议程：（一）…；（二）…", "会议议题：", "时间：…" (notices on county and city portals),
 # "Agenda: 1. …; 2. …" (English mirrors of notices).
 SECTION_LABELS = {
-    "time": frozenset({"会议时间", "开会时间", "时间", "time"}),
-    "place": frozenset({"会议地点", "开会地点", "地点", "venue", "place"}),
+    "time": frozenset({"会议时间", "开会时间", "时间", "time", "会议时间和形式", "会议时间及形式"}),
+    "place": frozenset({"会议地点", "开会地点", "地点", "venue", "place", "会场设置", "会场安排"}),
     "people": frozenset(
         {
             "参会人员",
@@ -301,9 +323,9 @@ _SECTION_LABEL = "|".join(
     sorted((label for labels in SECTION_LABELS.values() for label in labels), key=len, reverse=True)
 )
 _ZH_NUMERAL = "[一二三四五六七八九十]+"
-# an item's number: "一、", "（一）", "(1)", "1．", "1.", "1、"
+# an item's number: "一、", "（一）", "(1)", "1．", "1.", "1、", "一是" ("一是…；二是…")
 ITEM_NUMBER = re.compile(
-    rf"^\s*(?:[（(](?:{_ZH_NUMERAL}|\d+)[）)]|{_ZH_NUMERAL}、|\d+\s*[、．.](?!\d))\s*"
+    rf"^\s*(?:[（(](?:{_ZH_NUMERAL}|\d+)[）)]|{_ZH_NUMERAL}[、是]|\d+\s*[、．.](?!\d))\s*"
 )
 ITEM_END = re.compile(r"[；;。，,.\s]+$")
 # a heading, numbered or not, with its label and what follows it on the line
@@ -313,13 +335,30 @@ SECTION_HEADING = re.compile(
     re.IGNORECASE,
 )
 
+# Tables in a body, one cell a line or one row a line (cells joined by a space): a header row
+# is a run of these words ("单位 参会人员 职务", "序号 议题 汇报单位 列席单位", "姓名 职务").
+TABLE_HEADERS = frozenset((
+    "序号", "编号", "议题", "议程", "会议议题", "汇报单位", "列席单位", "责任单位", "单位", "部门", "姓名", "职务", "职位",
+    "参会人员", "出席人员", "参加人员", "人员", "联系人", "联系电话", "电话", "手机", "备注", "时间", "地点", "内容",
+))  # fmt: skip
+# The column of a people table that names them, and what a caption (or that column's header)
+# says so that they attend ("请以下同志准时参加：", "出席会议的县领导").
+PERSON_COLUMNS = ("姓名", "参会人员", "出席人员", "参加人员", "人员")
+ATTEND_CAPTION = re.compile(r"出席|参加|列席|参会|与会")
+# The column of an agenda table that holds the item (not its number or reporting unit).
+AGENDA_COLUMNS = ("议题", "会议议题", "议程")
+# A cell never holds a sentence or a label: a line with one is the table's end.
+NOT_A_CELL = re.compile(r"[。：:]")
+
 # Furniture an English mirror's body may start with, which no meeting reader should take for
 # the lead: a breadcrumb ("index/ Government Affairs Openness / … / article", "首页 > 政务要闻"),
-# an info line ("Source: …", "Release time: …") and a dateline ("date 2022-11-16 The 2023…").
+# an info line ("Source: …", "Release time: …"; Joomla's "Details" / "Category: …" / "Hits: …") and
+# a dateline ("date 2022-11-16 The 2023…").
 LEAD_FURNITURE = re.compile(
     r"^\s*(?:(?:index|home|首页)\s*/[^\n]*|[^\n]{0,60}?(?:\s>\s|＞|>>)[^\n]*|"
     r"(?:当前位置|您现在的位置|Location)\s*[:：][^\n]*|"
-    r"(?:Source|Release time|Date|From|Author|Editor)\s*[:：][^\n]{0,120})(?:\n|$)",
+    r"(?:Source|Release time|Date|From|Author|Editor|Category|Published|Hits|Written by|"
+    r"Created|Last Updated)\s*[:：][^\n]{0,120}|Details[ \t]*)(?:\n|$)",
     re.IGNORECASE,
 )
 LEAD_DATELINE = re.compile(
@@ -340,7 +379,7 @@ ZH_TITLES = (
     "办主任", "所长", "站长", "队长", "校长", "行长", "总监", "监事", "专员", "总工程师",
     "县委", "市委", "区委", "县政府", "市政府", "区政府", "县人大", "市人大", "区人大", "县政协",
     "市政协", "区政协", "人大常委会", "政协", "纪委", "监委", "党委", "政府", "党组", "县级",
-    "市级", "区级", "副", "常务", "一级", "二级", "四级", "正县级", "副县级", "县", "市", "区",
+    "市级", "区级", "总林长", "林长", "总河长", "河长", "湖长", "副", "常务", "一级", "二级", "四级", "正县级", "副县级", "县", "市", "区",
 )  # fmt: skip
 # Words that follow a surname-like character but make no name ("全体", "高度", "常态").
 ZH_NOT_NAMES = re.compile(

@@ -7,6 +7,7 @@ import re
 from crawler.extract.meeting.names import ZH_TITLE_RE, en_names, zh_name
 from crawler.extract.meeting.patterns import (
     ATTEND_EN,
+    ATTEND_LIST_ZH,
     ATTEND_ZH,
     PRESIDE_BY_EN,
     PRESIDE_BY_ZH,
@@ -35,6 +36,7 @@ _ZH_ROLES = re.compile(
             ("by", PRESIDE_BY_ZH),
             ("p", PRESIDE_ZH),
             ("s", SPEAK_ZH),
+            ("list", ATTEND_LIST_ZH),  # before "a": "出席会议的有：" names those after it
             ("a", ATTEND_ZH),
         )
     )
@@ -46,6 +48,7 @@ def zh_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:
     speakers: list[str] = []
     attendees: list[str] = []
     for sentence in sentences:
+        joined = (-1, "")  # where the last role named ended, and whom: "主持座谈会并讲话"
         for match in _ZH_ROLES.finditer(sentence):  # one scan per sentence for every role
             kind = match.lastgroup
             if kind == "by":
@@ -55,9 +58,15 @@ def zh_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:
             if kind == "a":
                 attendees.extend(_zh_list(sentence[: match.start()]))
                 continue
+            if kind == "list":
+                attendees.extend(_zh_list(sentence[match.end() :], backwards=False))
+                continue
             name = zh_name(ZH_PIECE.split(sentence[: match.start()])[-1])
+            if name is None and match.start() == joined[0] and match[0].startswith("并"):
+                name = joined[1]
             if name is None:
                 continue
+            joined = (match.end(), name)
             if kind == "p" and presider is None:
                 presider = name
             elif kind == "s":
@@ -65,10 +74,12 @@ def zh_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:
     return presider, _unique(speakers), _unique(attendees)
 
 
-def _zh_list(text: str) -> list[str]:
-    """Names in the run of list pieces just before an "出席会议" (titles-only pieces skipped)."""
+def _zh_list(text: str, backwards: bool = True) -> list[str]:
+    """Names in the run of list pieces just before an "出席会议" (or just after an "出席会议的
+    有："), titles-only and group pieces skipped."""
     names: list[str] = []
-    for piece in reversed(ZH_PIECE.split(text)):
+    pieces = ZH_PIECE.split(text)
+    for piece in reversed(pieces) if backwards else pieces:
         piece = piece.strip()
         if not piece:
             continue
@@ -77,7 +88,7 @@ def _zh_list(text: str) -> list[str]:
             names.append(name)
         elif ZH_TITLE_RE.sub("", piece).strip() and not ZH_GROUP_PIECE.search(piece):
             break  # a piece that is neither a name, a title nor a group ends the list
-    return names[::-1]
+    return names[::-1] if backwards else names
 
 
 def en_people(sentences: list[str]) -> tuple[str | None, list[str], list[str]]:

@@ -95,28 +95,34 @@ class InFlight:
         return None  # the site answers as usual
 
 
-def test_rechecks_keep_the_portals_concurrency_and_robots_txt(
-    site: PortalSite, tmp_path: Path
-) -> None:
+def crawled(site: PortalSite, tmp_path: Path, **settings: Any) -> tuple[list[str], Path, str]:
+    """Six articles crawled once with the portal ``settings``: their paths, portals, db."""
     articles = make_articles(6)
     serve(site, STYLE, articles)
-    settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1}
     entry = portal_entry("weibin", site.url("/xwzx/zwdt/index.html"), settings=settings)
     portals = write_portals(tmp_path / "portals.yaml", [entry])
     db = f"sqlite:///{tmp_path / 'g.db'}"
     crawl(portals, db)
-    forbidden = path_of(articles[1])
-    site.put("/robots.txt", ROBOTS + f"Disallow: {forbidden}\n".encode(), "text/plain")
     site.clear_hits()
+    return [path_of(a) for a in articles], portals, db
+
+
+def test_rechecks_keep_the_portals_concurrency(site: PortalSite, tmp_path: Path) -> None:
+    paths, portals, db = crawled(site, tmp_path, CONCURRENT_REQUESTS_PER_DOMAIN=1)
     flight = InFlight(site)
     recheck(portals, db)
-
-    rechecked = [path_of(a) for a in articles if path_of(a) != forbidden]
-    assert all([h.status for h in site.hits_for(p)] == [304] for p in rechecked)
+    assert all([h.status for h in site.hits_for(p)] == [304] for p in paths)
     assert flight.held == InFlight.HELD
-    assert flight.most == 1, (
-        flight.seen
-    )  # "two requests to the portal's host were in flight at once"
+    assert flight.most == 1, f"requests to the portal's host in flight at once: {flight.seen}"
+
+
+def test_rechecks_keep_robots_txt(site: PortalSite, tmp_path: Path) -> None:
+    # many re-checks queued at once, all waiting for robots.txt (8 per host at a time)
+    paths, portals, db = crawled(site, tmp_path)
+    forbidden = paths[1]
+    site.put("/robots.txt", ROBOTS + f"Disallow: {forbidden}\n".encode(), "text/plain")
+    recheck(portals, db)
+    assert all([h.status for h in site.hits_for(p)] == [304] for p in paths if p != forbidden)
     # robots.txt now forbids it: not fetched, and not taken for gone
     assert site.hits_for(forbidden) == []
     assert records(db)[site.url(forbidden)]["revised_at"] is None

@@ -23,6 +23,8 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# CONCURRENT_REQUESTS_PER_DOMAIN held also without a delay (crawler/crawl/politeness.py)
+DOWNLOADER = "crawler.crawl.politeness.SlotDownloader"
 
 # -- bounds: one slow or huge page never holds up a crawl -------------------------
 DOWNLOAD_TIMEOUT = 30
@@ -44,6 +46,9 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # do nothing for govwatch are off (docs/performance.md)
 DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.OriginGuardMiddleware": 50,
+    # robots.txt for every request queued before it was read (crawler/crawl/politeness.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.crawl.politeness.RobotsTxt": 100,
     # a portal's GOVWATCH_PROXY on every request (before Scrapy's HttpProxyMiddleware, 750)
     "crawler.crawl.middlewares.PortalProxyMiddleware": 740,
     # OriginGuard refuses everything outside the portal's hosts and ports (stricter)

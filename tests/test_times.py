@@ -4,12 +4,14 @@ default), labelled; export keeps ISO 8601 in the portals' zone (+08:00)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from storage import BROKEN, Filters, Repository
+from storage.models import Lease
 from tests.support.portal import govwatch, portal_entry, write_portals
 from tests.support.web import fetch, record, running_app, seed
 
@@ -84,3 +86,36 @@ def test_web_pages_show_times_in_the_display_zone_and_name_it(
     text, portal_page = page.decode(), status.decode()
     assert shown in text and f"times in {name}" in text
     assert f"failing since {shown}" in portal_page and f"times in {name}" in portal_page
+
+
+@pytest.mark.parametrize(
+    ("zone", "label"),
+    [(None, "2023-03-01 10:00 +08:00 (Asia/Shanghai)"), ("UTC", "2023-03-01 02:00 +00:00 (UTC)")],
+)
+def test_record_history_and_a_busy_crawl_show_times_in_the_display_zone(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, zone: str | None, label: str
+) -> None:
+    if zone:
+        monkeypatch.setenv("GOVWATCH_TIMEZONE", zone)
+    else:
+        monkeypatch.delenv("GOVWATCH_TIMEZONE", raising=False)
+    portals = write_portals(tmp_path / "portals.yaml", [portal_entry("weibin", "http://x.test/")])
+    url = record("weibin", 1)["url"]
+    repo = Repository.open(sqlite_url)
+    try:
+        seed(repo, "weibin", "渭滨区人民政府", "陕西省", [record("weibin", 1)])
+        for checked in (FAILED_AT - timedelta(days=1), FAILED_AT):  # gone twice: withdrawn
+            repo.recheck_gone(url, "HTTP 404", checked)
+        # another machine's crawl of the portal, since 02:00 UTC
+        assert repo.acquire_lease("portal:weibin", "crawl host-b pid 42", 3600)
+        with repo.session.begin() as session:
+            session.execute(update(Lease).values(acquired_at=FAILED_AT))
+    finally:
+        repo.close()
+
+    history = govwatch("record", "history", url, "--db", sqlite_url)
+    assert history.returncode == 0, history.stderr
+    assert f"revision 1: withdrawn at {label}" in history.stdout
+    busy = govwatch("crawl", "--portals", str(portals), "--db", sqlite_url)
+    assert busy.returncode == 4, busy.stderr
+    assert f"weibin: busy (held by crawl host-b pid 42 since {label})" in busy.stderr

@@ -31,6 +31,7 @@ from bench.common import ROOT, Options, Result, fmt, median, percentile
 from bench.nginx import nginx_server
 from bench.simsite import write_site
 from crawler.demo.site import SiteArticle, SiteStyle
+from tests.support.daemon import run_command
 from tests.support.portal import make_articles, portal_entry, write_portals
 from tests.support.postgres import free_port
 
@@ -110,18 +111,7 @@ def daemon(
 ) -> Iterator[subprocess.Popen[bytes]]:
     log = (work / log_name).open("wb")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "run",
-            "--portals",
-            str(portals),
-            "--alerts",
-            str(alerts),
-            "--db",
-            db,
-        ],
+        run_command(portals, alerts, db),
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=ROOT,

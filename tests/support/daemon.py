@@ -41,22 +41,27 @@ STYLE = SiteStyle(per_page=20)
 LIST = "/xwzx/zwdt/index.html"
 
 
+def run_command(portals: Path, alerts: Path, db: str) -> list[str]:
+    """`govwatch run` with these files and database, as the tests and benchmarks start it."""
+    return [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "run",
+        "--portals",
+        str(portals),
+        "--alerts",
+        str(alerts),
+        "--db",
+        db,
+    ]
+
+
 class Daemon:
     """A `govwatch run` process; its log goes to a file, read on failure."""
 
     def __init__(self, tmp_path: Path, portals: Path, alerts: Path, db: str, **env: str) -> None:
-        self.command = [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "run",
-            "--portals",
-            str(portals),
-            "--alerts",
-            str(alerts),
-            "--db",
-            db,
-        ]
+        self.command = run_command(portals, alerts, db)
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **FAST, **env}
         self.env.pop("GOVWATCH_SMTP_PASSWORD", None)
         self.log_path = tmp_path / "daemon.log"

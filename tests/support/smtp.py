@@ -41,7 +41,7 @@ class Received:
     def part(self, subtype: str) -> str:
         body = self.message.get_body(preferencelist=(subtype,))
         assert body is not None, f"no text/{subtype} part"
-        return str(body.get_content())  # type: ignore[attr-defined]
+        return str(body.get_content())
 
 
 class Mailbox:
